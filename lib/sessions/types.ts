@@ -1,0 +1,104 @@
+import type { ChainFamily } from '../x402/networks';
+
+export type SessionStatus = 'active' | 'exhausted' | 'expired' | 'revoked' | 'failed';
+export type PaymentStatus = 'reserved' | 'settled' | 'released';
+
+/**
+ * A session as the background stores it. Amounts are base-unit decimal strings (IndexedDB has no
+ * portable bigint); `secretId` is the facilitator's bearer session id and never leaves the
+ * background except inside a payment header bound for this session's payee.
+ */
+export interface SessionRecord {
+  /** Public handle: random, safe to show to the page and the popup. */
+  id: string;
+  /** The facilitator's session id: a bearer credential. */
+  secretId: string;
+  /** Full origin (scheme, host, port) of the site the person approved. */
+  origin: string;
+  family: ChainFamily;
+  /** Canonical CAIP-2 network. */
+  network: string;
+  scheme: 'session';
+  asset: string;
+  symbol: string;
+  decimals: number;
+  recipient: string;
+  spender: string;
+  /** The payer's address. */
+  user: string;
+  facilitatorUrl: string;
+  cap: string;
+  spent: string;
+  reserved: string;
+  /** Per-call ceiling the person accepted; null = only the facilitator's own limit. */
+  perCallMax: string | null;
+  /** Unix seconds. */
+  expiresAt: number;
+  status: SessionStatus;
+  statusReason?: string;
+  approvalTx: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Last time `spent` was aligned with the facilitator's `GET /sessions/:id`. */
+  reconciledAt?: number;
+}
+
+export interface PaymentRecord {
+  id: string;
+  /** Public session handle. */
+  sessionId: string;
+  origin: string;
+  url: string;
+  method: string;
+  amount: string;
+  status: PaymentStatus;
+  txHash?: string;
+  /** Why it was released (or how it was settled, e.g. "reconciled"). */
+  reason?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What a page (or the popup) may see of a session. No bearer id, by construction. */
+export interface PublicSessionView {
+  id: string;
+  origin: string;
+  network: string;
+  scheme: 'session';
+  asset: string;
+  symbol: string;
+  decimals: number;
+  recipient: string;
+  cap: string;
+  spent: string;
+  remaining: string;
+  perCallMax: string | null;
+  expiresAt: number;
+  status: SessionStatus;
+  createdAt: number;
+}
+
+export function remainingOf(s: Pick<SessionRecord, 'cap' | 'spent' | 'reserved'>): bigint {
+  const r = BigInt(s.cap) - BigInt(s.spent) - BigInt(s.reserved);
+  return r > 0n ? r : 0n;
+}
+
+export function toPublicView(s: SessionRecord): PublicSessionView {
+  return {
+    id: s.id,
+    origin: s.origin,
+    network: s.network,
+    scheme: s.scheme,
+    asset: s.asset,
+    symbol: s.symbol,
+    decimals: s.decimals,
+    recipient: s.recipient,
+    cap: s.cap,
+    spent: s.spent,
+    remaining: (BigInt(s.cap) - BigInt(s.spent) > 0n ? BigInt(s.cap) - BigInt(s.spent) : 0n).toString(),
+    perCallMax: s.perCallMax,
+    expiresAt: s.expiresAt,
+    status: s.status,
+    createdAt: s.createdAt,
+  };
+}
