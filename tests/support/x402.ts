@@ -17,7 +17,7 @@ export function sessionAccept(over: Record<string, unknown> = {}): Record<string
   };
 }
 
-export function paymentRequiredObject(accepts: unknown[] = [sessionAccept()], over: Record<string, unknown> = {}) {
+export function paymentRequiredObject(accepts: unknown[] = [sessionAccept()], over: Record<string, unknown> = {}): Record<string, any> {
   return {
     x402Version: 2,
     error: 'Payment required',

@@ -1,0 +1,101 @@
+import { useState } from 'react';
+import type { PaymentRecord, PublicSessionView } from '../lib/sessions/types';
+import { tokenAmount } from '../lib/format';
+import { SessionCard } from './SessionCard';
+
+export interface PopupViewProps {
+  sessions: PublicSessionView[] | null;
+  now: number;
+  onEnd(id: string): void;
+  history?: (sessionId: string) => PaymentRecord[] | null;
+  onShowHistory?(sessionId: string | null): void;
+  historyFor?: string | null;
+  error?: string | null;
+}
+
+const PAGE = 50;
+
+/** The toolbar popup: every session, live; active ones first. */
+export function PopupView({ sessions, now, onEnd, history, onShowHistory, historyFor, error }: PopupViewProps) {
+  const [shown, setShown] = useState(PAGE);
+  if (sessions === null) return <p className="muted">Loading…</p>;
+  if (sessions.length === 0) return <EmptyState />;
+  const live = (s: PublicSessionView) => s.status === 'active' && s.expiresAt * 1000 > now;
+  const active = sessions.filter(live);
+  const ended = sessions.filter((s) => !live(s));
+  return (
+    <div data-testid="popup">
+      {error && <p className="error" role="alert">{error}</p>}
+      <h2>Active sessions ({active.length})</h2>
+      {active.length === 0 && <p className="muted">No active session. Sites ask for one when they need to be paid.</p>}
+      {active.map((s) => (
+        <div key={s.id}>
+          <SessionCard session={s} now={now} onEnd={onEnd} />
+          <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
+        </div>
+      ))}
+      {ended.length > 0 && (
+        <>
+          <h2>Ended ({ended.length})</h2>
+          {ended.slice(0, shown).map((s) => (
+            <div key={s.id}>
+              <SessionCard session={s} now={now} />
+              <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
+            </div>
+          ))}
+          {ended.length > shown && <button onClick={() => setShown(shown + PAGE)}>Show {Math.min(PAGE, ended.length - shown)} more</button>}
+        </>
+      )}
+    </div>
+  );
+}
+
+function HistoryToggle({ s, history, onShowHistory, open }: { s: PublicSessionView; history?: PopupViewProps['history']; onShowHistory?: PopupViewProps['onShowHistory']; open: boolean }) {
+  if (!history || !onShowHistory) return null;
+  const rows = open ? history(s.id) : null;
+  return (
+    <div style={{ margin: '-4px 0 8px' }}>
+      <button className="muted" style={{ border: 0, background: 'none', padding: 0 }} aria-expanded={open} onClick={() => onShowHistory(open ? null : s.id)}>
+        {open ? 'Hide payments' : 'Show payments'}
+      </button>
+      {open && (
+        <ul data-testid="payment-history" style={{ listStyle: 'none', padding: 0, margin: '4px 0' }}>
+          {rows === null && <li className="muted">Loading…</li>}
+          {rows?.length === 0 && <li className="muted">No payments yet.</li>}
+          {rows?.map((p) => (
+            <li key={p.id} className="row" style={{ fontSize: 12 }}>
+              <span title={p.url}>{p.method} {pathOf(p.url)}</span>
+              <span>
+                {tokenAmount(p.amount, s.decimals, s.symbol)} · {p.status}
+                {p.reason ? ` (${p.reason})` : ''}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function pathOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return url.slice(0, 60);
+  }
+}
+
+function EmptyState() {
+  return (
+    <div data-testid="popup-empty">
+      <h1>Pay per call, sign once</h1>
+      <p>
+        When a site needs to be paid per request (HTTP 402 with x402), this wallet asks you <strong>once</strong> to approve a
+        spending cap and an expiry. Your own wallet signs one approval; after that, each call is paid silently until the cap or
+        the expiry — no popup per call.
+      </p>
+      <p className="muted">No sessions yet. Sessions you open appear here with what they spent, what is left and when they end. You can end any of them at once.</p>
+    </div>
+  );
+}

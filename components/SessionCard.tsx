@@ -1,0 +1,39 @@
+import { countdown, shortAddress, spentRatio, tokenAmount } from '../lib/format';
+import { networkLabel } from '../lib/x402/networks';
+import type { PublicSessionView } from '../lib/sessions/types';
+
+export interface SessionCardProps {
+  session: PublicSessionView;
+  now: number;
+  onEnd?: (id: string) => void;
+  showOrigin?: boolean;
+}
+
+/** One session: who, where, how much of the cap is spent, how long it has left. */
+export function SessionCard({ session: s, now, onEnd, showOrigin = true }: SessionCardProps) {
+  const expired = s.status === 'active' && s.expiresAt * 1000 <= now;
+  const status = expired ? 'expired' : s.status;
+  const ratio = spentRatio(s.spent, s.cap);
+  return (
+    <article className="card" data-testid="session-card" data-session-id={s.id} aria-label={`Session for ${s.origin}`}>
+      <div className="row" style={{ borderBottom: 0, alignItems: 'center' }}>
+        <strong data-testid="session-origin">{showOrigin ? s.origin : networkLabel(s.network)}</strong>
+        <span className={`status ${status}`} data-testid="session-status">{status}</span>
+      </div>
+      <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(ratio * 100)} aria-label="Spent of cap">
+        <div style={{ width: `${ratio * 100}%` }} />
+      </div>
+      <div className="row"><span>Spent</span><span data-testid="session-spent" data-units={s.spent}>{tokenAmount(s.spent, s.decimals, s.symbol)} of <span data-testid="session-cap" data-units={s.cap}>{tokenAmount(s.cap, s.decimals, s.symbol)}</span></span></div>
+      <div className="row"><span>Remaining</span><span data-testid="session-remaining" data-units={s.remaining}>{tokenAmount(s.remaining, s.decimals, s.symbol)}</span></div>
+      <div className="row"><span>Expires</span><span data-testid="session-expiry" data-expires-at={s.expiresAt} title={new Date(s.expiresAt * 1000).toLocaleString()}>{countdown(s.expiresAt, now)}</span></div>
+      {showOrigin && <div className="row"><span>Network</span><span>{networkLabel(s.network)}</span></div>}
+      <div className="row"><span>Pays</span><span className="mono" title={s.recipient}>{shortAddress(s.recipient)}</span></div>
+      {s.perCallMax && <div className="row"><span>Per-call limit</span><span>{tokenAmount(s.perCallMax, s.decimals, s.symbol)}</span></div>}
+      {onEnd && status === 'active' && (
+        <div className="actions">
+          <button className="danger" data-testid="end-session" onClick={() => onEnd(s.id)}>End session</button>
+        </div>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,52 @@
+import { StrictMode, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { useLive, useNow } from '../../components/hooks';
+import { PopupView } from '../../components/PopupView';
+import { uiCall } from '../../components/rpc';
+import '../../components/styles.css';
+import { WalletDb } from '../../lib/sessions/db';
+import { toPublicView, type PaymentRecord, type PublicSessionView } from '../../lib/sessions/types';
+
+// Read-only here: the popup never writes the ledger, it asks the background.
+const db = new WalletDb();
+
+function App() {
+  const now = useNow();
+  const [error, setError] = useState<string | null>(null);
+  const [historyFor, setHistoryFor] = useState<string | null>(null);
+  const sessions = useLive<PublicSessionView[] | null>(
+    async () => (await db.sessions.orderBy('createdAt').reverse().toArray()).map(toPublicView),
+    [],
+    null,
+  );
+  const history = useLive<PaymentRecord[] | null>(
+    async () => (historyFor ? (await db.payments.where('sessionId').equals(historyFor).reverse().sortBy('createdAt')).slice(0, 50) : null),
+    [historyFor],
+    null,
+  );
+  return (
+    <>
+      <header style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
+        <h1>x402 Session Wallet</h1>
+      </header>
+      <PopupView
+        sessions={sessions}
+        now={now}
+        error={error}
+        historyFor={historyFor}
+        onShowHistory={setHistoryFor}
+        history={(id) => (id === historyFor ? history : null)}
+        onEnd={(id) => {
+          setError(null);
+          uiCall('session.end', { id }).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+        }}
+      />
+    </>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,540 @@
+import { adapterFor } from '../chains/registry';
+import type { ApprovalResult, ApproveRequest, ChainAdapter, TokenInfo } from '../chains/types';
+import { RpcCode, WalletError } from '../errors';
+import { FacilitatorClient, FacilitatorError } from '../facilitator/client';
+import { parseFacilitatorUrl, resolveSessionsEndpoint } from '../facilitator/url';
+import type { PayParams, ReportParams, RequestSessionParams } from '../messaging/page-methods';
+import type { WalletDb } from '../sessions/db';
+import { randomId } from '../sessions/ids';
+import { Ledger, type DeclineReason } from '../sessions/ledger';
+import { toPublicView, type PublicSessionView, type SessionRecord, type SessionStatus } from '../sessions/types';
+import { parseDecimalAmount } from '../x402/amount';
+import { decodePaymentResponse, encodePaymentHeader, parsePaymentRequired, type PaymentOption, type ParsedPaymentRequired } from '../x402/codec';
+import { networkLabel, normalizeNetwork, type NetworkInfo } from '../x402/networks';
+import type { PageCaller } from './sender';
+import { reasonMessage } from './reasons';
+
+export interface TokenView extends TokenInfo {
+  /** From our built-in list (true) or read from the chain (false). */
+  verified: boolean;
+}
+
+/** Everything the approval window shows. The person may lower `cap` and `expiresIn`, nothing else. */
+export interface ApprovalPrompt {
+  id: string;
+  origin: string;
+  source: 'dapp' | '402';
+  network: string;
+  networkLabel: string;
+  scheme: 'session';
+  asset: string;
+  token: TokenView;
+  recipient: string;
+  spender: string;
+  facilitatorUrl: string;
+  facilitatorHost: string;
+  /** Proposed cap and expiry, base units / seconds: the maximum the person can approve. */
+  cap: string;
+  expiresIn: number;
+  perCallMax: string | null;
+  /** Price per call from the 402 that triggered this, base units. */
+  price?: string;
+  resource?: { url: string; description?: string; serviceName?: string; iconUrl?: string };
+  existing: PublicSessionView[];
+}
+
+export interface ApprovalDecision {
+  cap: string;
+  expiresIn: number;
+}
+
+export interface ApprovalBroker {
+  /** Resolves with the person's decision; rejects with a WalletError (4001) when they decline. */
+  request(prompt: ApprovalPrompt, caller: PageCaller): Promise<ApprovalDecision>;
+  /** Progress shown in the approval window while the wallet and facilitator work. */
+  progress?(promptId: string, step: 'wallet' | 'registering' | 'done' | 'failed', message?: string): void;
+}
+
+export interface WalletSigner {
+  /** Has the person's wallet sign and land the approve; rejects 4001 when the wallet refuses. */
+  approve(caller: PageCaller, request: ApproveRequest): Promise<ApprovalResult>;
+}
+
+export interface WalletServiceDeps {
+  db: WalletDb;
+  now?: () => number;
+  facilitator?: (url: string) => FacilitatorClient;
+  tokenInfo: (network: NetworkInfo, asset: string) => Promise<TokenView>;
+  approvals: ApprovalBroker;
+  signer: WalletSigner;
+  /** Push a session change to the frames of its origin and the popup. */
+  notify?: (session: SessionRecord) => void;
+  /** A session was stored (schedule its expiry alarm). */
+  onSessionStored?: (session: SessionRecord) => void;
+  /** Bare 402s open the approval window unless the person turned that off. */
+  promptOn402?: () => Promise<boolean>;
+  /** Default cap proposed for a bare 402, in calls at its price. */
+  callsPerDefaultCap?: number;
+  log?: (event: string, data: Record<string, unknown>) => void;
+}
+
+export type PayResult =
+  | { pay: true; ticket: string; header: { name: string; value: string }; amount: string; session: PublicSessionView }
+  | { pay: false; reason: string; message: string; session?: PublicSessionView };
+
+export type ReportResult =
+  | { outcome: 'settled'; transaction?: string; amount: string; session: PublicSessionView }
+  | { outcome: 'failed'; reason: string; message: string; session?: PublicSessionView }
+  | { outcome: 'unknown'; reason: string; message: string };
+
+/** Reservations older than this with no report are presumed orphaned and reconciled. */
+export const RESERVATION_TTL_MS = 2 * 60_000;
+const REJECT_COOLDOWN_MS = { dapp: 3_000, '402': 60_000 } as const;
+const USDC_DEFAULT: Record<string, string> = {
+  'eip155:8453': '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
+  'eip155:84532': '0x036CbD53842c5426634e7929541eC2318f3dCF7e',
+};
+const REASON = /^[A-Za-z0-9_.-]{1,64}$/;
+
+interface SessionPlan {
+  adapter: ChainAdapter;
+  network: NetworkInfo;
+  facilitatorNetwork: string;
+  facilitator: FacilitatorClient;
+  sessionsEndpoint: string;
+  prompt: ApprovalPrompt;
+}
+
+/**
+ * The background's authority over sessions and money: every page call lands here after the router
+ * has established the caller's origin from the browser and validated the parameters.
+ */
+export class WalletService {
+  readonly ledger: Ledger;
+  readonly db: WalletDb;
+  private readonly now: () => number;
+  private readonly pending = new Map<string, Promise<SessionRecord | null>>();
+  private readonly cooldownUntil = new Map<string, number>();
+
+  constructor(private readonly deps: WalletServiceDeps) {
+    this.db = deps.db;
+    this.now = deps.now ?? Date.now;
+    this.ledger = new Ledger(deps.db, this.now);
+  }
+
+  // ---- page methods -------------------------------------------------------------------------
+
+  async getSessions(caller: PageCaller): Promise<PublicSessionView[]> {
+    const rows = await this.db.sessions.where('origin').equals(caller.origin).toArray();
+    return rows.sort((a, b) => b.createdAt - a.createdAt).map(toPublicView);
+  }
+
+  async endSession(caller: PageCaller, id: string): Promise<void> {
+    const s = await this.db.sessions.get(id);
+    // Another origin's session and a missing one look the same: no existence oracle.
+    if (!s || s.origin !== caller.origin) throw new WalletError(RpcCode.Unauthorized, 'unknown_session', 'This site has no session with that id.');
+    await this.endSessionById(id, 'ended_by_site');
+  }
+
+  async requestSession(caller: PageCaller, p: RequestSessionParams): Promise<PublicSessionView> {
+    const network = normalizeNetwork(p.network);
+    if (!network || !adapterFor(network.family)) {
+      throw new WalletError(RpcCode.Unsupported, 'unsupported_network', `Network ${JSON.stringify(p.network)} is not supported.`);
+    }
+    const asset = p.asset ?? USDC_DEFAULT[network.id];
+    if (!asset) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `asset is required on ${network.id}.`);
+    const session = await this.withApprovalSlot(caller, 'dapp', async () => {
+      const token = await this.token(network, asset);
+      const cap = parseDecimalAmount(p.cap, token.decimals);
+      if (cap === null || cap <= 0n) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `cap must be a positive amount with at most ${token.decimals} decimals.`);
+      const perCallMax = p.perCallMax === undefined ? null : parseDecimalAmount(p.perCallMax, token.decimals);
+      if (perCallMax === 0n || (p.perCallMax !== undefined && perCallMax === null)) {
+        throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'perCallMax must be a positive amount.');
+      }
+      const plan = await this.plan(caller, {
+        source: 'dapp',
+        network,
+        asset,
+        token,
+        recipient: p.recipient,
+        facilitatorUrl: p.facilitatorUrl,
+        cap,
+        expiresIn: p.expiresIn,
+        perCallMax,
+      });
+      return this.approveAndOpen(caller, plan);
+    });
+    return toPublicView(session);
+  }
+
+  async pay(caller: PageCaller, p: PayParams): Promise<PayResult> {
+    if (p.hadPayment) return this.decline('already_paid');
+    const parsed = parsePaymentRequired({ paymentRequired: p.paymentRequired, body: p.body });
+    if (!parsed.ok) {
+      this.deps.log?.('pay.invalid_402', { origin: caller.origin, url: p.url, reason: parsed.error, detail: parsed.detail });
+      return this.decline(parsed.error);
+    }
+    const options = parsed.value.accepts.filter((o) => o.scheme === 'session');
+    if (options.length === 0) return this.decline('unsupported_scheme');
+    const payable = options.filter((o) => o.networkInfo && adapterFor(o.networkInfo.family));
+    if (payable.length === 0) return this.decline('unsupported_network');
+
+    const first = await this.tryReserve(caller, parsed.value, payable, p);
+    if (first.pay || first.reason !== 'no_session') return first;
+
+    // A bare 402 and no session yet: offer one, pre-filled from the 402 (design §3.7).
+    const openable = payable.find((o) => parseFacilitatorUrl(o.extra.facilitatorUrl));
+    if (!openable) return first;
+    if (this.deps.promptOn402 && !(await this.deps.promptOn402())) return first;
+    try {
+      await this.openFrom402(caller, parsed.value, openable);
+    } catch (e) {
+      const err = e instanceof WalletError ? e : null;
+      return this.decline(err?.reason ?? 'internal_error', err?.message);
+    }
+    return this.tryReserve(caller, parsed.value, payable, p);
+  }
+
+  async report(caller: PageCaller, p: ReportParams): Promise<ReportResult> {
+    const payment = await this.db.payments.get(p.ticket);
+    if (!payment || payment.origin !== caller.origin) {
+      throw new WalletError(RpcCode.Unauthorized, 'unknown_ticket', 'No such payment for this site.');
+    }
+    if (p.sent === false) {
+      const done = await this.ledger.release(payment.id, 'not_sent');
+      if (done) this.deps.notify?.(done.session);
+      return { outcome: 'failed', reason: 'not_sent', message: 'The request was aborted before the payment was sent.', ...(done ? { session: toPublicView(done.session) } : {}) };
+    }
+    if (p.status === 0) {
+      // The retry never got an answer: it may or may not have settled. Keep the reservation; the
+      // facilitator decides at reconciliation.
+      return { outcome: 'unknown', reason: 'network_error', message: 'The paid retry got no answer; the wallet will check with the facilitator.' };
+    }
+    const settle = decodePaymentResponse(p.paymentResponse);
+    if (p.status >= 200 && p.status < 400 && !(settle.ok && !settle.value.success)) {
+      const tx = settle.ok ? settle.value.transaction : undefined;
+      const done = await this.ledger.commit(payment.id, tx ? { txHash: tx } : {});
+      const session = done?.session ?? (await this.db.sessions.get(payment.sessionId));
+      if (done) this.deps.notify?.(done.session);
+      return { outcome: 'settled', ...(tx ? { transaction: tx } : {}), amount: payment.amount, session: toPublicView(session!) };
+    }
+    let reason = `http_${p.status}`;
+    if (settle.ok && !settle.value.success) reason = settle.value.errorReason ?? 'settlement_failed';
+    else {
+      const again = parsePaymentRequired({ paymentRequired: p.paymentRequired });
+      if (again.ok && again.value.error) reason = again.value.error;
+    }
+    if (!REASON.test(reason)) reason = 'payment_refused';
+    const statusChange: SessionStatus | undefined =
+      reason === 'session_expired' ? 'expired' : reason === 'session_not_found' ? 'failed' : undefined;
+    const done = await this.ledger.release(payment.id, reason, statusChange);
+    if (done) this.deps.notify?.(done.session);
+    if (reason === 'cap_exceeded') void this.reconcileSession(payment.sessionId).catch(() => undefined);
+    const session = done?.session ?? (await this.db.sessions.get(payment.sessionId));
+    return { outcome: 'failed', reason, message: reasonMessage(reason), ...(session ? { session: toPublicView(session) } : {}) };
+  }
+
+  // ---- extension-internal -------------------------------------------------------------------
+
+  async endSessionById(id: string, reason: 'ended_by_site' | 'ended_by_user'): Promise<SessionRecord | null> {
+    const updated = await this.ledger.setStatus(id, 'revoked', reason);
+    if (updated) this.deps.notify?.(updated);
+    return updated;
+  }
+
+  /** Align one session with its facilitator's `GET /sessions/:id`. */
+  async reconcileSession(id: string): Promise<SessionRecord | null> {
+    const s = await this.db.sessions.get(id);
+    if (!s) return null;
+    let remote;
+    try {
+      remote = await this.facilitatorFor(s.facilitatorUrl).getSession(s.secretId);
+    } catch (e) {
+      if (e instanceof FacilitatorError && e.code === 'not_found') {
+        const failed = await this.ledger.setStatus(id, 'failed', 'session_not_found');
+        if (failed) this.deps.notify?.(failed);
+        return failed;
+      }
+      throw e;
+    }
+    const r = await this.ledger.reconcile(id, { spent: BigInt(remote.spent) }, this.now() - RESERVATION_TTL_MS);
+    if (r?.changed) this.deps.notify?.(r.session);
+    return r?.session ?? null;
+  }
+
+  /** Reconcile every session holding reservations older than the TTL (after a worker restart, by alarm). */
+  async reconcileStale(): Promise<number> {
+    const stale = await this.ledger.staleReservations(this.now() - RESERVATION_TTL_MS);
+    const ids = [...new Set(stale.map((p) => p.sessionId))];
+    let done = 0;
+    for (const id of ids) {
+      try {
+        if (await this.reconcileSession(id)) done++;
+      } catch (e) {
+        // Facilitator down: keep the reservations (conservative) and try at the next alarm.
+        this.deps.log?.('reconcile.failed', { session: id, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return done;
+  }
+
+  async expireDue(): Promise<SessionRecord[]> {
+    const changed = await this.ledger.expireDue();
+    for (const s of changed) this.deps.notify?.(s);
+    return changed;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private decline(reason: DeclineReason | string, message?: string, session?: SessionRecord): PayResult {
+    return { pay: false, reason, message: message ?? reasonMessage(reason), ...(session ? { session: toPublicView(session) } : {}) };
+  }
+
+  private async tryReserve(caller: PageCaller, parsed: ParsedPaymentRequired, options: PaymentOption[], p: PayParams): Promise<PayResult> {
+    const rank: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'session_inactive', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'cap_exceeded'];
+    let best: { reason: DeclineReason; session?: SessionRecord } = { reason: 'no_session' };
+    for (const option of options) {
+      const network = option.networkInfo!;
+      let outcome;
+      try {
+        outcome = await this.ledger.reserve({
+          origin: caller.origin,
+          url: p.url,
+          method: p.method.toUpperCase(),
+          terms: { scheme: option.scheme, network: network.id, asset: option.asset, payTo: option.payTo, amount: option.amount },
+        });
+      } catch (e) {
+        // Never pay what we could not record (style.md §6).
+        this.deps.log?.('pay.storage_error', { error: e instanceof Error ? e.message : String(e) });
+        return this.decline('storage_error');
+      }
+      if (outcome.ok) {
+        const adapter = adapterFor(network.family)!;
+        const header = encodePaymentHeader(parsed, option, adapter.paymentPayload(outcome.session.secretId, option));
+        return { pay: true, ticket: outcome.payment.id, header, amount: outcome.payment.amount, session: toPublicView(outcome.session) };
+      }
+      if (rank.indexOf(outcome.reason) >= rank.indexOf(best.reason)) best = { reason: outcome.reason, ...(outcome.session ? { session: outcome.session } : {}) };
+    }
+    if (best.session && best.reason === 'session_expired') this.deps.notify?.({ ...best.session, status: 'expired' });
+    return this.decline(best.reason, undefined, best.session);
+  }
+
+  private async openFrom402(caller: PageCaller, parsed: ParsedPaymentRequired, option: PaymentOption): Promise<SessionRecord | null> {
+    const network = option.networkInfo!;
+    return this.withApprovalSlot(caller, '402', async () => {
+      const token = await this.token(network, option.asset);
+      const calls = BigInt(this.deps.callsPerDefaultCap ?? 10);
+      const plan = await this.plan(caller, {
+        source: '402',
+        network,
+        asset: option.asset,
+        token,
+        recipient: option.payTo,
+        facilitatorUrl: option.extra.facilitatorUrl as string,
+        sessionsEndpoint: option.extra.sessionsEndpoint,
+        claimedSpender: option.extra.spender,
+        cap: option.amount * calls,
+        expiresIn: 3600,
+        perCallMax: null,
+        price: option.amount,
+        resource: parsed.resource,
+      });
+      return this.approveAndOpen(caller, plan);
+    }, true);
+  }
+
+  /**
+   * One approval at a time per origin. A 402 that arrives while one is open waits for it (so a
+   * page firing several requests gets one window); an explicit requestSession gets -32002.
+   */
+  private async withApprovalSlot(caller: PageCaller, source: 'dapp' | '402', run: () => Promise<SessionRecord>, joinPending = false): Promise<SessionRecord> {
+    const existing = this.pending.get(caller.origin);
+    if (existing) {
+      if (joinPending) {
+        const s = await existing;
+        if (s) return s;
+        throw new WalletError(RpcCode.UserRejected, 'user_rejected', reasonMessage('user_rejected'));
+      }
+      throw new WalletError(RpcCode.ResourceUnavailable, 'approval_pending', reasonMessage('approval_pending'));
+    }
+    if ((this.cooldownUntil.get(caller.origin) ?? 0) > this.now()) {
+      throw new WalletError(source === 'dapp' ? RpcCode.UserRejected : RpcCode.ResourceUnavailable, 'approval_cooldown', reasonMessage('approval_cooldown'));
+    }
+    const work = run();
+    const slot = work.then(
+      (s) => s,
+      () => null,
+    );
+    this.pending.set(caller.origin, slot);
+    try {
+      return await work;
+    } catch (e) {
+      if (e instanceof WalletError && e.code === RpcCode.UserRejected) {
+        this.cooldownUntil.set(caller.origin, this.now() + REJECT_COOLDOWN_MS[source]);
+      }
+      throw e;
+    } finally {
+      this.pending.delete(caller.origin);
+    }
+  }
+
+  private async token(network: NetworkInfo, asset: string): Promise<TokenView> {
+    try {
+      return await this.deps.tokenInfo(network, asset);
+    } catch {
+      throw new WalletError(RpcCode.Internal, 'token_unreadable', `Could not read token ${asset} on ${networkLabel(network.id)}; check the RPC setting for this network.`);
+    }
+  }
+
+  private facilitatorFor(url: string): FacilitatorClient {
+    return this.deps.facilitator ? this.deps.facilitator(url) : new FacilitatorClient(url);
+  }
+
+  private async plan(
+    caller: PageCaller,
+    input: {
+      source: 'dapp' | '402';
+      network: NetworkInfo;
+      asset: string;
+      token: TokenView;
+      recipient: string;
+      facilitatorUrl: string;
+      sessionsEndpoint?: unknown;
+      claimedSpender?: unknown;
+      cap: bigint;
+      expiresIn: number;
+      perCallMax: bigint | null;
+      price?: bigint;
+      resource?: ParsedPaymentRequired['resource'];
+    },
+  ): Promise<SessionPlan> {
+    const adapter = adapterFor(input.network.family)!;
+    if (!adapter.isAddress(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
+    if (!adapter.isAddress(input.asset)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'asset is not a valid token address for this network.');
+    let facilitator: FacilitatorClient;
+    try {
+      facilitator = this.facilitatorFor(input.facilitatorUrl);
+    } catch {
+      throw new WalletError(RpcCode.InvalidParams, 'invalid_facilitator_url', 'facilitatorUrl must be https (or http on localhost).');
+    }
+    const sessionsEndpoint = resolveSessionsEndpoint(facilitator.baseUrl, input.sessionsEndpoint);
+    if (!sessionsEndpoint) throw new WalletError(RpcCode.InvalidParams, 'invalid_facilitator_url', 'The sessions endpoint must be on the facilitator\'s own origin.');
+    let discovered;
+    try {
+      discovered = await facilitator.discoverSpender(input.network.id);
+    } catch (e) {
+      if (e instanceof FacilitatorError && e.code === 'unsupported_network') throw new WalletError(RpcCode.Unsupported, 'unsupported_network', e.message);
+      throw new WalletError(RpcCode.Internal, 'facilitator_unreachable', e instanceof FacilitatorError ? e.message : 'The facilitator could not be reached.');
+    }
+    const spender = discovered.spender;
+    if (!adapter.isAddress(spender)) throw new WalletError(RpcCode.Internal, 'facilitator_bad_response', 'The facilitator named an invalid spender address.');
+    if (typeof input.claimedSpender === 'string' && !adapter.sameAddress(input.claimedSpender, spender)) {
+      throw new WalletError(RpcCode.Unauthorized, 'spender_mismatch', 'The 402 names a different spender than its facilitator; refusing to approve.');
+    }
+    const supported = await facilitator.supported().catch(() => null);
+    const kind = supported?.kinds.find((k) => k.scheme === 'session' && normalizeNetwork(k.network)?.id === input.network.id);
+    const existing = await this.getSessions(caller);
+    const prompt: ApprovalPrompt = {
+      id: randomId(),
+      origin: caller.origin,
+      source: input.source,
+      network: input.network.id,
+      networkLabel: networkLabel(input.network.id),
+      scheme: 'session',
+      asset: input.asset,
+      token: input.token,
+      recipient: input.recipient,
+      spender,
+      facilitatorUrl: facilitator.baseUrl,
+      facilitatorHost: new URL(facilitator.baseUrl).host,
+      cap: input.cap.toString(),
+      expiresIn: input.expiresIn,
+      perCallMax: input.perCallMax === null ? null : input.perCallMax.toString(),
+      ...(input.price !== undefined ? { price: input.price.toString() } : {}),
+      ...(input.resource
+        ? { resource: pick(input.resource, ['url', 'description', 'serviceName', 'iconUrl']) as ApprovalPrompt['resource'] }
+        : {}),
+      existing,
+    };
+    return { adapter, network: input.network, facilitatorNetwork: kind?.network ?? input.network.id, facilitator, sessionsEndpoint, prompt };
+  }
+
+  private async approveAndOpen(caller: PageCaller, plan: SessionPlan): Promise<SessionRecord> {
+    const { prompt, adapter } = plan;
+    const decision = await this.deps.approvals.request(prompt, caller);
+    // Our own window, but still clamp: the person may lower the terms, never raise them.
+    const cap = BigInt(decision.cap);
+    if (cap <= 0n || cap > BigInt(prompt.cap)) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved cap is out of range.');
+    const expiresIn = Math.floor(decision.expiresIn);
+    if (!(expiresIn >= 60 && expiresIn <= prompt.expiresIn)) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved expiry is out of range.');
+    const terms = {
+      network: plan.network,
+      facilitatorNetwork: plan.facilitatorNetwork,
+      asset: prompt.asset,
+      recipient: prompt.recipient,
+      spender: prompt.spender,
+      cap,
+      expiresIn,
+    };
+    const nowS = Math.floor(this.now() / 1000);
+    this.deps.approvals.progress?.(prompt.id, 'wallet');
+    let approval: ApprovalResult;
+    try {
+      approval = await this.deps.signer.approve(caller, adapter.approveRequest(terms, nowS));
+    } catch (e) {
+      this.deps.approvals.progress?.(prompt.id, 'failed', e instanceof Error ? e.message : undefined);
+      if (e instanceof WalletError) throw e;
+      throw new WalletError(RpcCode.Internal, 'wallet_error', `The wallet could not send the approval: ${e instanceof Error ? e.message.slice(0, 200) : 'unknown error'}`);
+    }
+    this.deps.approvals.progress?.(prompt.id, 'registering');
+    const openedAt = Math.floor(this.now() / 1000);
+    const body = adapter.sessionBody(terms, approval, openedAt);
+    let opened;
+    try {
+      opened = await plan.facilitator.openSession(plan.sessionsEndpoint, body);
+    } catch (e) {
+      this.deps.approvals.progress?.(prompt.id, 'failed', e instanceof Error ? e.message : undefined);
+      throw new WalletError(
+        RpcCode.Internal,
+        e instanceof FacilitatorError && e.code === 'rejected' ? 'facilitator_rejected' : 'facilitator_unreachable',
+        `${e instanceof Error ? e.message : 'The facilitator failed.'} The on-chain approval (${approval.txHash}) stays in place until you revoke it in your wallet; no money moved.`,
+      );
+    }
+    const now = this.now();
+    const record: SessionRecord = {
+      id: randomId(),
+      secretId: opened.sessionId,
+      origin: caller.origin,
+      family: plan.network.family,
+      network: plan.network.id,
+      scheme: 'session',
+      asset: prompt.asset,
+      symbol: prompt.token.symbol,
+      decimals: prompt.token.decimals,
+      recipient: prompt.recipient,
+      spender: prompt.spender,
+      user: approval.user,
+      facilitatorUrl: plan.facilitator.baseUrl,
+      cap: cap.toString(),
+      spent: opened.spent ?? '0',
+      reserved: '0',
+      perCallMax: prompt.perCallMax,
+      expiresAt: (body.expiresAt as number | undefined) ?? openedAt + expiresIn,
+      status: 'active',
+      approvalTx: approval.txHash,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.db.sessions.add(record);
+    this.deps.approvals.progress?.(prompt.id, 'done');
+    this.deps.onSessionStored?.(record);
+    this.deps.notify?.(record);
+    return record;
+  }
+}
+
+function pick<T extends object>(obj: T, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (Object.prototype.hasOwnProperty.call(obj, k)) out[k] = (obj as Record<string, unknown>)[k];
+  return out;
+}

@@ -1,0 +1,49 @@
+import { RpcCode, WalletError, toWalletError } from '../errors';
+import { UI_METHODS, isUiMethod } from '../messaging/ui-methods';
+import type { WalletDb } from '../sessions/db';
+import { SettingsSchema, type Settings } from '../settings';
+import type { ApprovalQueue } from './approvals';
+import type { RouterReply } from './router';
+import type { WalletService } from './service';
+
+export interface UiDeps {
+  service: WalletService;
+  approvals: ApprovalQueue;
+  db: WalletDb;
+  settings(): Promise<Settings>;
+  saveSettings(next: Settings): Promise<void>;
+}
+
+/** Commands from the extension's own pages. Still validated: a compromised page must not do more. */
+export async function handleUiCall(deps: UiDeps, message: unknown): Promise<RouterReply> {
+  try {
+    const { method, params } = (message ?? {}) as { method?: unknown; params?: unknown };
+    if (!isUiMethod(method)) throw new WalletError(RpcCode.Unsupported, 'unsupported_method', 'Unsupported method.');
+    const parsed = UI_METHODS[method].safeParse(params ?? {});
+    if (!parsed.success) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', parsed.error.issues[0]?.message ?? 'Invalid parameters.');
+    const p = parsed.data as Record<string, any>;
+    switch (method) {
+      case 'approval.get':
+        return { result: deps.approvals.get(p.id) };
+      case 'approval.decide': {
+        const state = deps.approvals.get(p.id);
+        if (!state) throw new WalletError(RpcCode.InvalidParams, 'unknown_approval', 'This approval is no longer pending.');
+        const ok = deps.approvals.decide(p.id, p.approve ? { cap: p.cap ?? state.prompt.cap, expiresIn: p.expiresIn ?? state.prompt.expiresIn } : 'reject');
+        return { result: ok };
+      }
+      case 'session.end':
+        return { result: !!(await deps.service.endSessionById(p.id, 'ended_by_user')) };
+      case 'session.reconcile':
+        return { result: !!(await deps.service.reconcileSession(p.id)) };
+      case 'settings.get':
+        return { result: await deps.settings() };
+      case 'settings.set': {
+        const next = SettingsSchema.parse({ ...(await deps.settings()), ...p });
+        await deps.saveSettings(next);
+        return { result: next };
+      }
+    }
+  } catch (e) {
+    return { error: toWalletError(e).toJSON() };
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The MAIN-world script runs at document_start, before any page script. It captures every builtin
+ * it will use *now*, so a page that later patches `fetch`, `Headers.prototype.set`, `JSON` or
+ * `Object.prototype.then` can neither change what we do nor observe the payment header we attach.
+ */
+type AnyFn = (...args: never[]) => unknown;
+
+export interface Natives {
+  fetch: typeof fetch;
+  Request: typeof Request;
+  Headers: typeof Headers;
+  CustomEvent: typeof CustomEvent;
+  jsonParse: (text: string) => unknown;
+  jsonStringify: (value: unknown) => string;
+  headersGet: (h: Headers, name: string) => string | null;
+  headersHas: (h: Headers, name: string) => boolean;
+  headersSet: (h: Headers, name: string, value: string) => void;
+  requestClone: (r: Request) => Request;
+  responseClone: (r: Response) => Response;
+  responseText: (r: Response) => Promise<string>;
+  dispatch: (target: EventTarget, event: Event) => boolean;
+  listen: (target: EventTarget, type: string, fn: (e: Event) => void) => void;
+  unlisten: (target: EventTarget, type: string, fn: (e: Event) => void) => void;
+  randomHex: (bytes: number) => string;
+  /** JSON.parse into null-prototype objects: reading a missing key never reaches a page getter. */
+  parseInert: (text: string) => unknown;
+  /** A fresh null-prototype object (for fetch inits and header records). */
+  inert: () => Record<string, unknown>;
+  hasOwn: (o: object, key: string) => boolean;
+  headersForEach: (h: Headers, fn: (value: string, name: string) => void) => void;
+  requestHeaders: (r: Request) => Headers;
+  requestUrl: (r: Request) => string;
+  requestMethod: (r: Request) => string;
+  requestSignal: (r: Request) => AbortSignal;
+  responseStatus: (r: Response) => number;
+  responseHeaders: (r: Response) => Headers;
+  defineProperty: typeof Object.defineProperty;
+  freeze: typeof Object.freeze;
+  setTimeout: typeof setTimeout;
+}
+
+export function captureNatives(win: typeof globalThis): Natives {
+  const bind = Function.prototype.bind;
+  const call = Function.prototype.call;
+  // uncurry(Headers.prototype.get)(h, name) === h.get(name), immune to later prototype patches.
+  const uncurry = <F extends AnyFn>(fn: F) => bind.call(call, fn) as unknown as (self: unknown, ...args: unknown[]) => ReturnType<F>;
+  const HeadersProto = win.Headers.prototype;
+  const ET = win.EventTarget.prototype;
+  const getRandomValues = uncurry(win.crypto.getRandomValues as AnyFn);
+  const crypto = win.crypto;
+  const toString = uncurry(Number.prototype.toString as AnyFn);
+  const create = Object.create;
+  const isArray = Array.isArray;
+  const assign = Object.assign;
+  const parse = JSON.parse;
+  const hasOwn = uncurry(Object.prototype.hasOwnProperty as AnyFn) as (o: object, k: string) => boolean;
+  const getter = (proto: object, name: string) => uncurry(Object.getOwnPropertyDescriptor(proto, name)!.get as AnyFn);
+  const ReqP = win.Request.prototype;
+  const ResP = win.Response.prototype;
+  const padStart = uncurry(String.prototype.padStart as AnyFn);
+  return Object.freeze({
+    fetch: bind.call(win.fetch, win) as typeof fetch,
+    Request: win.Request,
+    Headers: win.Headers,
+    CustomEvent: win.CustomEvent,
+    jsonParse: bind.call(JSON.parse, JSON) as (t: string) => unknown,
+    jsonStringify: bind.call(JSON.stringify, JSON) as (v: unknown) => string,
+    headersGet: uncurry(HeadersProto.get as AnyFn) as Natives['headersGet'],
+    headersHas: uncurry(HeadersProto.has as AnyFn) as Natives['headersHas'],
+    headersSet: uncurry(HeadersProto.set as AnyFn) as Natives['headersSet'],
+    requestClone: uncurry(win.Request.prototype.clone as AnyFn) as Natives['requestClone'],
+    responseClone: uncurry(win.Response.prototype.clone as AnyFn) as Natives['responseClone'],
+    responseText: uncurry(win.Response.prototype.text as AnyFn) as Natives['responseText'],
+    dispatch: uncurry(ET.dispatchEvent as AnyFn) as Natives['dispatch'],
+    listen: uncurry(ET.addEventListener as AnyFn) as Natives['listen'],
+    unlisten: uncurry(ET.removeEventListener as AnyFn) as Natives['unlisten'],
+    randomHex(bytes: number) {
+      const buf = new Uint8Array(bytes);
+      getRandomValues(crypto, buf);
+      let s = '';
+      for (let i = 0; i < buf.length; i++) s += padStart(toString(buf[i], 16), 2, '0');
+      return s;
+    },
+    parseInert: (text: string) =>
+      parse(text, (_k: string, v: unknown) => (v !== null && typeof v === 'object' && !isArray(v) ? assign(create(null), v) : v)),
+    inert: () => create(null) as Record<string, unknown>,
+    hasOwn,
+    headersForEach: uncurry(HeadersProto.forEach as AnyFn) as Natives['headersForEach'],
+    requestHeaders: getter(ReqP, 'headers') as Natives['requestHeaders'],
+    requestUrl: getter(ReqP, 'url') as Natives['requestUrl'],
+    requestMethod: getter(ReqP, 'method') as Natives['requestMethod'],
+    requestSignal: getter(ReqP, 'signal') as Natives['requestSignal'],
+    responseStatus: getter(ResP, 'status') as Natives['responseStatus'],
+    responseHeaders: getter(ResP, 'headers') as Natives['responseHeaders'],
+    defineProperty: Object.defineProperty,
+    freeze: Object.freeze,
+    setTimeout: bind.call(win.setTimeout, win) as typeof setTimeout,
+  });
+}

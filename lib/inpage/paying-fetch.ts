@@ -1,0 +1,124 @@
+import { MAX_PAYMENT_REQUIRED_HEADER, MAX_PAYMENT_RESPONSE_HEADER, MAX_V1_BODY } from '../x402/limits';
+import type { Channel } from './channel';
+import type { Natives } from './natives';
+
+export type PageEvent = 'payment' | 'paymentFailed';
+
+export interface PayingFetchDeps {
+  n: Natives;
+  channel: Channel;
+  emit(event: PageEvent, data: unknown): void;
+}
+
+const PAYMENT_HEADERS = ['payment-signature', 'x-payment'];
+
+function clip(value: string | null, max: number): string | null {
+  // One past the limit, so the background's codec names the problem instead of a schema error.
+  return value !== null && value.length > max ? value.slice(0, max + 1) : value;
+}
+
+/**
+ * The page's `fetch`, paying x402 402s through the background (design §3):
+ * clone before the first send; a 402 without x402 data, or one we will not pay, goes back to the
+ * page untouched; a payable one is retried exactly once with the header the background reserved
+ * for; a request that already carried a payment header is never paid.
+ *
+ * Hardening: the payment header (a bearer credential) exists only in null-prototype objects and in
+ * the retry Request, which is handed straight to the captured native fetch and never returned from
+ * an async function, so page getters on Object.prototype (`then`, `signal`, …) never see it.
+ */
+export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof fetch {
+  const fail = (url: string, method: string, reason: string, message: string, session?: unknown) =>
+    emit('paymentFailed', { url, method, reason, message, ...(session ? { session } : {}) });
+
+  return async function x402fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    let request: Request;
+    try {
+      request = new n.Request(input as RequestInfo, init);
+    } catch {
+      // Let the native fetch raise its own error for input it would refuse.
+      return n.fetch(input as RequestInfo, init);
+    }
+    const headers = n.requestHeaders(request);
+    const hadPayment = PAYMENT_HEADERS.some((h) => n.headersHas(headers, h));
+    let replay: Request | null = null;
+    if (!hadPayment) {
+      try {
+        replay = n.requestClone(request);
+      } catch {
+        replay = null;
+      }
+    }
+    const response = await n.fetch(request);
+    if (n.responseStatus(response) !== 402 || hadPayment || replay === null || !channel.connected) return response;
+
+    const url = n.requestUrl(request);
+    const method = n.requestMethod(request);
+    const resHeaders = n.responseHeaders(response);
+    const paymentRequired = n.headersGet(resHeaders, 'payment-required');
+    let body: string | null = null;
+    if (paymentRequired === null) {
+      // v1 keeps its requirements in a JSON body; anything else is not ours to touch.
+      if (!/json/i.test(n.headersGet(resHeaders, 'content-type') ?? '')) return response;
+      try {
+        body = await n.responseText(n.responseClone(response));
+      } catch {
+        return response;
+      }
+      if (!body.includes('x402Version')) return response;
+    }
+
+    const payRaw = await channel.request('pay', {
+      url,
+      method,
+      paymentRequired: clip(paymentRequired, MAX_PAYMENT_REQUIRED_HEADER),
+      body: clip(body, MAX_V1_BODY),
+      hadPayment: false,
+    });
+    const pay = n.parseInert(payRaw) as Record<string, any>;
+    const decision = pay.result as Record<string, any> | undefined;
+    if (!decision || decision.pay !== true) {
+      const err = pay.error as Record<string, any> | undefined;
+      if (decision) fail(url, method, String(decision.reason), String(decision.message), decision.session);
+      else fail(url, method, String(err?.reason ?? 'extension_error'), String(err?.message ?? 'The wallet extension failed.'));
+      return response;
+    }
+    const ticket = String(decision.ticket);
+    if (n.requestSignal(replay).aborted) {
+      void channel.request('report', { ticket, status: 0, paymentResponse: null, paymentRequired: null, sent: false });
+      return response;
+    }
+    const record = n.inert() as Record<string, string>;
+    n.headersForEach(n.requestHeaders(replay), (value, name) => {
+      record[name] = value;
+    });
+    record[String(decision.header.name)] = String(decision.header.value);
+    const retryInit = n.inert();
+    retryInit.headers = record;
+    let retry: Response;
+    try {
+      retry = await n.fetch(new n.Request(replay, retryInit as RequestInit));
+    } catch (error) {
+      // Unknown whether it reached the server: the background keeps the reservation and asks the
+      // facilitator later. The page sees the same network error a plain fetch would give.
+      void channel.request('report', { ticket, status: 0, paymentResponse: null, paymentRequired: null });
+      throw error;
+    }
+    const retryHeaders = n.responseHeaders(retry);
+    const status = n.responseStatus(retry);
+    const reported = channel.request('report', {
+      ticket,
+      status,
+      paymentResponse: clip(n.headersGet(retryHeaders, 'payment-response') ?? n.headersGet(retryHeaders, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),
+      paymentRequired: clip(n.headersGet(retryHeaders, 'payment-required'), MAX_PAYMENT_REQUIRED_HEADER),
+    });
+    void reported.then((raw) => {
+      const r = (n.parseInert(raw) as Record<string, any>).result as Record<string, any> | undefined;
+      if (!r) return;
+      if (r.outcome === 'settled') emit('payment', { url, method, amount: r.amount, ...(r.transaction ? { transaction: r.transaction } : {}), session: r.session });
+      else fail(url, method, String(r.reason), String(r.message), r.session);
+    });
+    // The server refused the payment: the page gets its original 402 (the reason is in the event).
+    return status === 402 ? response : retry;
+  };
+}

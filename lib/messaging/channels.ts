@@ -1,0 +1,6 @@
+/** Envelope names shared by every context. Kept free of imports so page-side bundles stay tiny. */
+export const PAGE_CHANNEL = 'x402session/page';
+/** Background → frames pushes. */
+export const EVENT_CHANNEL = 'x402session/event';
+/** Extension pages (popup, approval window, options) → background. */
+export const UI_CHANNEL = 'x402session/ui';

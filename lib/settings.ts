@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { DEFAULT_RPC } from './chains/registry';
+
+/** Person-controlled settings, kept in `storage.local` under one key. */
+export const SETTINGS_KEY = 'settings';
+
+export const SettingsSchema = z.object({
+  /** Read-only RPC per CAIP-2 network (token metadata, allowance). */
+  rpc: z.record(z.string(), z.string().url()).default({}),
+  /** Open the approval window when a page meets a session 402 and has no session. */
+  promptOn402: z.boolean().default(true),
+  /** Attach the payment header on the first request to a route already paid (skips the 402). */
+  preemptive: z.boolean().default(true),
+  /** EIP-6963 rdns of the wallet to use when several are installed. */
+  preferredWallet: z.string().max(128).optional(),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+/** Stored settings may be from an older version or hand-edited: fall back field by field. */
+export function readSettings(stored: unknown): Settings {
+  const r = SettingsSchema.safeParse(stored ?? {});
+  return r.success ? r.data : SettingsSchema.parse({});
+}
+
+export function rpcFor(settings: Settings, network: string): string | undefined {
+  return settings.rpc[network] ?? DEFAULT_RPC[network];
+}

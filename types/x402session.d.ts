@@ -1,0 +1,110 @@
+/**
+ * `window.x402session` — the API the x402 Session Wallet extension injects into every page.
+ *
+ * Usage in a dapp (TypeScript):
+ *   import type {} from 'x402-session-wallet/types/x402session';   // or copy this file
+ *   const x = window.x402session ?? await waitForX402Session();
+ *   const s = await x.requestSession({ network: 'eip155:84532', cap: '1.00', expiresIn: 3600,
+ *     recipient: '0x…', facilitatorUrl: 'https://…' });
+ *   const res = await fetch('https://api.example/paid');   // paid silently from the session
+ *
+ * Amounts in the *results* are base-unit decimal strings (e.g. "100000" = 0.10 USDC with 6
+ * decimals); amounts you *pass* (`cap`, `perCallMax`) are decimal strings in token units
+ * ("1.00"), like the session SDKs. Errors are `X402SessionError`s with EIP-1193 codes.
+ */
+
+export type X402SessionStatus = 'active' | 'exhausted' | 'expired' | 'revoked' | 'failed';
+
+export interface RequestSessionParams {
+  /** CAIP-2 (`eip155:84532`) or a facilitator alias (`base:sepolia`). */
+  network: string;
+  /** Token contract / asset id. Defaults to USDC on Base and Base Sepolia. */
+  asset?: string;
+  /** Spending cap in token units, e.g. "1.00". The person may lower it. */
+  cap: string;
+  /** Seconds until the session ends (60 … 30 days). The person may shorten it. */
+  expiresIn: number;
+  /** Who gets paid (the API's `payTo`). */
+  recipient: string;
+  /** The session facilitator (https, or http on localhost). */
+  facilitatorUrl: string;
+  /** Only `session` today. */
+  scheme?: 'session';
+  /** Refuse any single call above this, in token units. */
+  perCallMax?: string;
+}
+
+/** What a page may see of a session. Never contains the facilitator's bearer session id. */
+export interface X402SessionView {
+  /** Public handle for `endSession`; not a payment credential. */
+  id: string;
+  origin: string;
+  network: string;
+  scheme: 'session';
+  asset: string;
+  symbol: string;
+  decimals: number;
+  recipient: string;
+  cap: string;
+  spent: string;
+  remaining: string;
+  perCallMax: string | null;
+  /** Unix seconds. */
+  expiresAt: number;
+  status: X402SessionStatus;
+  createdAt: number;
+}
+
+export interface X402PaymentEvent {
+  url: string;
+  method: string;
+  amount: string;
+  /** Settlement transaction, when the server reported one. */
+  transaction?: string;
+  session: X402SessionView;
+}
+
+export interface X402PaymentFailedEvent {
+  url: string;
+  method: string;
+  /** Stable reason: `cap_exceeded`, `session_expired`, `no_session`, `recipient_mismatch`, `invalid_402`, … */
+  reason: string;
+  message: string;
+  session?: X402SessionView;
+}
+
+export interface X402SessionEventMap {
+  payment: X402PaymentEvent;
+  paymentFailed: X402PaymentFailedEvent;
+  sessionChanged: X402SessionView;
+}
+
+export interface X402SessionError extends Error {
+  /** 4001 rejected by the person, 4100 unauthorized, 4200 unsupported, -32602 invalid params,
+   *  -32002 a request is already pending, -32005 rate limited, -32603 internal. */
+  code: number;
+  /** Stable machine-readable reason, e.g. `user_rejected`, `approval_pending`. */
+  reason: string;
+}
+
+export interface X402Session {
+  readonly version: string;
+  requestSession(params: RequestSessionParams): Promise<X402SessionView>;
+  /** This origin's sessions only. */
+  getSessions(): Promise<X402SessionView[]>;
+  endSession(id: string): Promise<void>;
+  /** Same as the page's `fetch`, paying x402 402s from this origin's sessions. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  on<K extends keyof X402SessionEventMap>(event: K, handler: (data: X402SessionEventMap[K]) => void): void;
+  off<K extends keyof X402SessionEventMap>(event: K, handler: (data: X402SessionEventMap[K]) => void): void;
+}
+
+declare global {
+  interface Window {
+    x402session?: X402Session;
+  }
+  interface WindowEventMap {
+    /** Fired on `window` once `window.x402session` exists (for dapps whose scripts ran first). */
+    'x402session#initialized': Event;
+  }
+}
