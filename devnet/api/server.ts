@@ -1,0 +1,230 @@
+/**
+ * The paid API: an Express app protected by the reference middleware (`@x402/express`) with our
+ * `session` scheme plugin, on its own origin.
+ *
+ * Routes (prices in the session token):
+ *   POST /api/chat          0.10  `{ message }` → canned reply naming the payment number
+ *   GET  /api/slot          0.01  one slot-machine pull
+ *   GET  /api/v1/fortune    0.05  legacy x402 v1 (402 JSON body, X-PAYMENT)
+ *   GET  /api/nocors/slot   0.01  like /api/slot but with no CORS headers at all
+ *   GET  /                  free  catalog of the above
+ * CORS on everything but /api/nocors/*: pages on other origins may send PAYMENT-SIGNATURE /
+ * X-PAYMENT and read PAYMENT-REQUIRED / PAYMENT-RESPONSE / X-PAYMENT-RESPONSE.
+ */
+import { createServer } from 'node:http';
+import { HTTPFacilitatorClient, RouteConfigurationError, x402HTTPResourceServer, x402ResourceServer } from '@x402/core/server';
+import type { RoutesConfig } from '@x402/core/server';
+import type { Network } from '@x402/core/types';
+import { paymentMiddlewareFromHTTPServer } from '@x402/express';
+import express, { type RequestHandler } from 'express';
+import { formatUnits, getAddress } from 'viem';
+import { BadOptionError, DevnetError } from '../errors';
+import { cors, errorHandler, HttpError, isPlainObject, jsonBody } from '../http';
+import { closeServer, listen, originOf } from '../net';
+import { sameNetwork, v1NetworkName } from '../networks';
+import { sessionIdOf } from './codec';
+import { CallCounter, chatReply, fortune, pullSlot } from './content';
+import { SessionSchemeServer } from './session-scheme';
+import { v1PaidRoute } from './v1';
+
+export interface ApiPrices {
+  chat: bigint;
+  cheap: bigint;
+  v1: bigint;
+  nocors: bigint;
+}
+export type ApiPaths = { [K in keyof ApiPrices]: string };
+
+export const API_PATHS: ApiPaths = {
+  chat: '/api/chat',
+  cheap: '/api/slot',
+  v1: '/api/v1/fortune',
+  nocors: '/api/nocors/slot',
+};
+
+/** Base units of a 6-decimal token. */
+export const DEFAULT_PRICES: ApiPrices = { chat: 100_000n, cheap: 10_000n, v1: 50_000n, nocors: 10_000n };
+
+const NOCORS_PREFIX = '/api/nocors/';
+
+export interface PaidApiOptions {
+  host?: string;
+  /** 0 picks a free port. Default 4021. */
+  port?: number;
+  facilitatorUrl: string;
+  /** v2 network string, as the facilitator advertises it (e.g. `eip155:31337`). */
+  network: string;
+  asset: `0x${string}`;
+  decimals?: number;
+  /** Recipient of every payment. */
+  payTo: `0x${string}`;
+  prices?: Partial<ApiPrices>;
+  quiet?: boolean;
+}
+
+export interface PaidApiHandle {
+  url: string;
+  host: string;
+  port: number;
+  recipient: `0x${string}`;
+  prices: ApiPrices;
+  paths: ApiPaths;
+  stop(): Promise<void>;
+}
+
+export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle> {
+  const host = opts.host ?? '127.0.0.1';
+  const decimals = opts.decimals ?? 6;
+  const prices: ApiPrices = { ...DEFAULT_PRICES, ...opts.prices };
+  for (const [name, price] of Object.entries(prices)) {
+    if (price <= 0n) throw new BadOptionError(`price of ${name} must be positive`);
+  }
+  const payTo = getAddress(opts.payTo);
+  const asset = getAddress(opts.asset);
+  const facilitatorUrl = opts.facilitatorUrl.replace(/\/+$/, '');
+  const network = opts.network as Network;
+  const log = opts.quiet ? () => {} : (line: string) => console.log(`[paid-api] ${line}`);
+
+  const facilitator = new HTTPFacilitatorClient({ url: facilitatorUrl, timeoutMs: 30_000 });
+  const resourceServer = new x402ResourceServer(facilitator).register(network, new SessionSchemeServer({ asset, decimals, facilitatorUrl }));
+  // Prices go in as money strings ("$0.1") so the plugin's parsePrice is what turns them into base units.
+  const money = (p: bigint) => `$${formatUnits(p, decimals)}`;
+  const option = (price: bigint) => ({ scheme: 'session', price: money(price), network, payTo });
+  const routes: RoutesConfig = {
+    [`POST ${API_PATHS.chat}`]: { accepts: option(prices.chat), description: 'Chat: one message', mimeType: 'application/json' },
+    [`GET ${API_PATHS.cheap}`]: { accepts: option(prices.cheap), description: 'Slot machine: one pull', mimeType: 'application/json' },
+    [`GET ${API_PATHS.nocors}`]: {
+      accepts: option(prices.nocors),
+      description: 'Slot machine without CORS: one pull',
+      mimeType: 'application/json',
+    },
+  };
+  const httpServer = new x402HTTPResourceServer(resourceServer, routes);
+
+  // We initialise the resource server ourselves instead of letting @x402/express do it at
+  // construction: its background init calls process.exit(1) on a configuration mismatch, and a
+  // facilitator that is down at start (tests restart it) should only fail the paid requests.
+  let init: Promise<void> | null = null;
+  const ensureInitialized = (): Promise<void> =>
+    (init ??= httpServer.initialize().catch((err: unknown) => {
+      init = null;
+      throw err;
+    }));
+  const paidPaths = new Set([API_PATHS.chat, API_PATHS.cheap, API_PATHS.nocors]);
+  const initGate: RequestHandler = (req, res, next) => {
+    if (!paidPaths.has(req.path) || req.method === 'OPTIONS') return next();
+    ensureInitialized().then(
+      () => next(),
+      (err: unknown) => res.status(502).json({ error: `facilitator unavailable: ${(err as Error).message}` }),
+    );
+  };
+  try {
+    await ensureInitialized();
+  } catch (err) {
+    if (err instanceof RouteConfigurationError) {
+      throw new DevnetError('FACILITATOR_UNSUPPORTED', `facilitator ${facilitatorUrl} cannot serve these routes: ${err.message}`, { cause: err });
+    }
+    log(`facilitator ${facilitatorUrl} not reachable yet; paid routes will retry (${(err as Error).message})`);
+  }
+
+  // The v1 route needs the facilitator's v1 kind `extra`; cache it once fetched.
+  let v1Extra: Promise<Record<string, unknown>> | null = null;
+  const v1Network = v1NetworkName(opts.network);
+  const fetchV1Extra = (): Promise<Record<string, unknown>> =>
+    (v1Extra ??= facilitator
+      .getSupported()
+      .then((supported) => {
+        const kind = supported.kinds.find((k) => k.x402Version === 1 && k.scheme === 'session' && sameNetwork(k.network, v1Network));
+        if (!kind) throw new Error(`facilitator does not support session v1 on ${v1Network}`);
+        return kind.extra ?? {};
+      })
+      .catch((err: unknown) => {
+        v1Extra = null;
+        throw err;
+      }));
+
+  const counter = new CallCounter();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', false);
+
+  const corsAll = cors({
+    allowHeaders: ['Content-Type', 'PAYMENT-SIGNATURE', 'X-PAYMENT'],
+    exposeHeaders: ['PAYMENT-REQUIRED', 'PAYMENT-RESPONSE', 'X-PAYMENT-RESPONSE'],
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+  });
+  app.use((req, res, next) => {
+    if (!req.path.startsWith(NOCORS_PREFIX)) return corsAll(req, res, next);
+    // Deliberately nothing: a preflight gets a bare 204 a browser will refuse.
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+    next();
+  });
+  app.use(jsonBody());
+  app.use(initGate);
+  app.use(paymentMiddlewareFromHTTPServer(httpServer, undefined, undefined, false));
+
+  app.get('/', (_req, res) => {
+    res.json({
+      name: 'x402 devnet paid API',
+      network: opts.network,
+      asset,
+      payTo,
+      facilitatorUrl,
+      routes: {
+        chat: { method: 'POST', path: API_PATHS.chat, price: prices.chat.toString(), x402Version: 2 },
+        cheap: { method: 'GET', path: API_PATHS.cheap, price: prices.cheap.toString(), x402Version: 2 },
+        v1: { method: 'GET', path: API_PATHS.v1, price: prices.v1.toString(), x402Version: 1 },
+        nocors: { method: 'GET', path: API_PATHS.nocors, price: prices.nocors.toString(), x402Version: 2, cors: false },
+      },
+    });
+  });
+
+  app.post(API_PATHS.chat, (req, res) => {
+    const message = isPlainObject(req.body) ? req.body.message : undefined;
+    if (typeof message !== 'string' || message.trim().length === 0 || message.length > 2000) {
+      // A 4xx from the handler makes the middleware skip settlement: no charge for a bad request.
+      throw new HttpError(400, 'body must be JSON { "message": "<1..2000 characters>" }');
+    }
+    const n = counter.next(sessionIdOf(req.header('payment-signature')));
+    res.json({ reply: chatReply(message, n), paymentNumber: n });
+  });
+
+  const slot: RequestHandler = (req, res) => {
+    const n = counter.next(sessionIdOf(req.header('payment-signature')));
+    res.json({ ...pullSlot(), pull: n });
+  };
+  app.get(API_PATHS.cheap, slot);
+  app.get(API_PATHS.nocors, slot);
+
+  app.get(
+    API_PATHS.v1,
+    v1PaidRoute({
+      facilitatorUrl,
+      network: v1Network,
+      asset,
+      payTo,
+      price: prices.v1,
+      description: 'Fortune cookie (legacy x402 v1)',
+      kindExtra: fetchV1Extra,
+      produce: (req) => ({ fortune: fortune(), paymentNumber: counter.next(sessionIdOf(req.header('x-payment'))) }),
+    }),
+  );
+
+  app.use((_req, _res) => {
+    throw new HttpError(404, 'no such endpoint');
+  });
+  app.use(errorHandler(log));
+
+  const server = createServer(app);
+  const port = await listen(server, host, opts.port ?? 4021, 'paid API');
+  return {
+    url: originOf(host, port),
+    host,
+    port,
+    recipient: payTo,
+    prices,
+    paths: { ...API_PATHS },
+    stop: () => closeServer(server),
+  };
+}

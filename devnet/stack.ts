@@ -1,0 +1,336 @@
+/**
+ * The whole local x402 stack in one call: chain → token → facilitator → paid API → demo dapp,
+ * each on its own port (distinct origins). `startStack` is for the local chain;
+ * `startRemoteStack` points the same facilitator / API / dapp at an existing chain and token
+ * (e.g. Base Sepolia) and deploys nothing.
+ *
+ * If any component fails to start (a busy port, say), the ones already running are stopped
+ * before the error is rethrown, so nothing is left holding a port.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getAddress, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { devAccounts, type Account, type DevAccounts } from './accounts';
+import { startPaidApi, type ApiPaths, type ApiPrices, type PaidApiHandle } from './api/server';
+import { startChain } from './chain';
+import { startDapp } from './dapp/server';
+import { BadOptionError } from './errors';
+import { publicClientFor } from './evm';
+import { DEFAULT_PER_CALL_MAX, startFacilitator, type FacilitatorHandle, type FacilitatorOptions } from './facilitator/server';
+import { caip2, evmChainId, normalizeNetwork } from './networks';
+import { deployToken, readTokenInfo, type TokenInfo } from './token/deploy';
+
+export type { Account } from './accounts';
+
+export interface StackPorts {
+  chain?: number;
+  facilitator?: number;
+  api?: number;
+  dapp?: number;
+}
+
+export interface StackOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 31337. */
+  chainId?: number;
+  /** 0 = pick a free port. Defaults here are 0 (tests); the CLI defaults to 8545/4020/4021/4022. */
+  ports?: StackPorts;
+  /** Facilitator SQLite lives here. Default: a fresh temp dir. */
+  dataDir?: string;
+  /** Facilitator per-call ceiling, base units. Default 1_000_000n (1.00). */
+  perCallMax?: bigint;
+  /** How many funded user accounts (#3..). Default 8. */
+  userCount?: number;
+  /** USDC minted to each user. Default 10,000 USDC. */
+  userUsdc?: bigint;
+  prices?: Partial<ApiPrices>;
+  quiet?: boolean;
+}
+
+/** The facilitator, restartable on the same port with the same ledger. */
+export interface StackFacilitator {
+  url: string;
+  /** The spender (dev account #1). */
+  address: `0x${string}`;
+  port: number;
+  /** Where its SQLite ledger is. */
+  dbPath: string;
+  readonly running: boolean;
+  stop(): Promise<void>;
+  /** Starts it again on the same port and ledger (no-op while running). */
+  start(): Promise<void>;
+  /** The options to pass to `startFacilitator` to run an equivalent one yourself. */
+  options: FacilitatorOptions & { port: number };
+}
+
+export interface StackApi {
+  url: string;
+  recipient: `0x${string}`;
+  prices: ApiPrices;
+  paths: ApiPaths;
+}
+
+export interface Stack {
+  chain: { rpcUrl: string; chainId: number; network: string };
+  token: TokenInfo;
+  facilitator: StackFacilitator;
+  api: StackApi;
+  dapp: { url: string };
+  accounts: DevAccounts;
+  /** Where the facilitator keeps its data. */
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface RemoteStackOptions {
+  host?: string;
+  /** JSON-RPC of the existing chain, e.g. https://sepolia.base.org */
+  rpcUrl: string;
+  /** e.g. `eip155:84532` or `base:sepolia`. */
+  network: string;
+  /** The USDC-like token already deployed there. */
+  token: `0x${string}`;
+  /** Spender key: must hold ETH for gas. */
+  facilitatorKey: Hex;
+  /** payTo of the paid API. Default: the facilitator address. */
+  recipient?: `0x${string}`;
+  ports?: StackPorts;
+  dataDir?: string;
+  perCallMax?: bigint;
+  prices?: Partial<ApiPrices>;
+  quiet?: boolean;
+}
+
+export interface RemoteStack {
+  chain: { rpcUrl: string; chainId: number; network: string };
+  token: Omit<TokenInfo, 'symbol'> & { symbol: string };
+  facilitator: StackFacilitator;
+  api: StackApi;
+  dapp: { url: string };
+  accounts: { facilitator: Account; recipient: { address: `0x${string}` } };
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+type Stopper = () => Promise<void>;
+
+/** Stops in reverse start order; every stopper runs even if one fails. */
+async function stopAll(stoppers: Stopper[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const stop of [...stoppers].reverse()) {
+    try {
+      await stop();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  stoppers.length = 0;
+  if (errors.length > 0) throw errors[0];
+}
+
+async function restartableFacilitator(options: FacilitatorOptions, stoppers: Stopper[]): Promise<StackFacilitator> {
+  let handle: FacilitatorHandle | null = await startFacilitator(options);
+  const first = handle;
+  stoppers.push(async () => {
+    await handle?.stop();
+    handle = null;
+  });
+  return {
+    url: first.url,
+    address: first.address,
+    port: first.port,
+    dbPath: first.dbPath,
+    options: first.options,
+    get running() {
+      return handle !== null;
+    },
+    async stop() {
+      const h = handle;
+      handle = null;
+      await h?.stop();
+    },
+    async start() {
+      if (handle) return;
+      handle = await startFacilitator(first.options);
+    },
+  };
+}
+
+function apiView(api: PaidApiHandle): StackApi {
+  return { url: api.url, recipient: api.recipient, prices: api.prices, paths: api.paths };
+}
+
+function dataDirOf(dataDir: string | undefined): string {
+  return dataDir ?? mkdtempSync(join(tmpdir(), 'x402-devnet-'));
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const host = opts.host ?? '127.0.0.1';
+  const chainId = opts.chainId ?? 31337;
+  const ports = opts.ports ?? {};
+  const quiet = opts.quiet ?? false;
+  const userCount = opts.userCount ?? 8;
+  const dataDir = dataDirOf(opts.dataDir);
+  const accounts = devAccounts(userCount);
+  const stoppers: Stopper[] = [];
+
+  try {
+    const chain = await startChain({ host, port: ports.chain ?? 0, chainId, accountCount: 3 + userCount });
+    stoppers.push(chain.stop);
+
+    const userUsdc = opts.userUsdc ?? 10_000n * 10n ** 6n;
+    const token = await deployToken({
+      rpcUrl: chain.rpcUrl,
+      chainId,
+      deployer: accounts.deployer,
+      mints: accounts.users.map((u) => ({ to: u.address, amount: userUsdc })),
+    });
+
+    const facilitator = await restartableFacilitator(
+      {
+        host,
+        port: ports.facilitator ?? 0,
+        rpcUrl: chain.rpcUrl,
+        chainId,
+        network: chain.network,
+        privateKey: accounts.facilitator.privateKey,
+        dataDir,
+        perCallMax: opts.perCallMax ?? DEFAULT_PER_CALL_MAX,
+        quiet,
+      },
+      stoppers,
+    );
+
+    const api = await startPaidApi({
+      host,
+      port: ports.api ?? 0,
+      facilitatorUrl: facilitator.url,
+      network: chain.network,
+      asset: token.address,
+      payTo: accounts.recipient.address,
+      prices: opts.prices,
+      quiet,
+    });
+    stoppers.push(api.stop);
+
+    const dapp = await startDapp({
+      host,
+      port: ports.dapp ?? 0,
+      quiet,
+      config: {
+        apiUrl: api.url,
+        facilitatorUrl: facilitator.url,
+        network: chain.network,
+        chainId,
+        rpcUrl: chain.rpcUrl,
+        token: { address: token.address, symbol: token.symbol, decimals: token.decimals, name: token.name, version: token.version },
+        recipient: api.recipient,
+        paths: api.paths,
+        prices: stringPrices(api.prices),
+        // Token units, as window.x402session.requestSession takes them (1.00 USDC = ten chat messages).
+        session: { cap: '1.00', expiresIn: 3600 },
+      },
+    });
+    stoppers.push(dapp.stop);
+
+    return {
+      chain: { rpcUrl: chain.rpcUrl, chainId, network: chain.network },
+      token,
+      facilitator,
+      api: apiView(api),
+      dapp: { url: dapp.url },
+      accounts,
+      dataDir,
+      stop: () => stopAll(stoppers),
+    };
+  } catch (err) {
+    await stopAll(stoppers).catch(() => {});
+    throw err;
+  }
+}
+
+export async function startRemoteStack(opts: RemoteStackOptions): Promise<RemoteStack> {
+  const host = opts.host ?? '127.0.0.1';
+  const ports = opts.ports ?? {};
+  const quiet = opts.quiet ?? false;
+  const network = normalizeNetwork(opts.network);
+  const chainId = evmChainId(network);
+  if (chainId === undefined) throw new BadOptionError(`--network ${opts.network} is not an EVM network (expected eip155:<id>)`);
+  const dataDir = dataDirOf(opts.dataDir);
+  const facilitatorAccount: Account = {
+    address: privateKeyToAccount(opts.facilitatorKey).address,
+    privateKey: opts.facilitatorKey,
+  };
+  const recipient = getAddress(opts.recipient ?? facilitatorAccount.address);
+  const client = publicClientFor(opts.rpcUrl, chainId, 1000);
+  const info = await readTokenInfo(client, getAddress(opts.token));
+  const stoppers: Stopper[] = [];
+
+  try {
+    const facilitator = await restartableFacilitator(
+      {
+        host,
+        port: ports.facilitator ?? 0,
+        rpcUrl: opts.rpcUrl,
+        chainId,
+        network,
+        privateKey: opts.facilitatorKey,
+        dataDir,
+        perCallMax: opts.perCallMax ?? DEFAULT_PER_CALL_MAX,
+        pollingIntervalMs: 1000,
+        quiet,
+      },
+      stoppers,
+    );
+    const api = await startPaidApi({
+      host,
+      port: ports.api ?? 0,
+      facilitatorUrl: facilitator.url,
+      network,
+      asset: info.address,
+      payTo: recipient,
+      prices: opts.prices,
+      quiet,
+    });
+    stoppers.push(api.stop);
+    const dapp = await startDapp({
+      host,
+      port: ports.dapp ?? 0,
+      quiet,
+      config: {
+        apiUrl: api.url,
+        facilitatorUrl: facilitator.url,
+        network,
+        chainId,
+        rpcUrl: opts.rpcUrl,
+        token: { address: info.address, symbol: info.symbol, decimals: info.decimals, name: info.name, version: info.version },
+        recipient,
+        paths: api.paths,
+        prices: stringPrices(api.prices),
+        // Token units, as window.x402session.requestSession takes them (1.00 USDC = ten chat messages).
+        session: { cap: '1.00', expiresIn: 3600 },
+      },
+    });
+    stoppers.push(dapp.stop);
+    return {
+      chain: { rpcUrl: opts.rpcUrl, chainId, network: caip2(chainId) },
+      token: info,
+      facilitator,
+      api: apiView(api),
+      dapp: { url: dapp.url },
+      accounts: { facilitator: facilitatorAccount, recipient: { address: recipient } },
+      dataDir,
+      stop: () => stopAll(stoppers),
+    };
+  } catch (err) {
+    await stopAll(stoppers).catch(() => {});
+    throw err;
+  }
+}
+
+function stringPrices(p: ApiPrices): { chat: string; cheap: string; v1: string; nocors: string } {
+  return { chat: p.chat.toString(), cheap: p.cheap.toString(), v1: p.v1.toString(), nocors: p.nocors.toString() };
+}
