@@ -31,6 +31,23 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
   const fail = (url: string, method: string, reason: string, message: string, session?: unknown) =>
     emit('paymentFailed', { url, method, reason, message, ...(session ? { session } : {}) });
 
+  /**
+   * A call that met a worker being stopped (Chrome stops idle workers; tests stop them on purpose)
+   * gets `extension_unavailable`; the next message starts a fresh worker. `report` is idempotent in
+   * the ledger, so it is re-sent until it lands: otherwise money that moved stays "reserved" until
+   * reconciliation. `pay` is retried once: at worst a reservation dangles until reconciliation.
+   */
+  const WORKER_GONE = new Set(['extension_unavailable', 'no_reply']);
+  const callWithRetry = async (method: string, params: unknown, attempts: number): Promise<string> => {
+    for (let i = 0; ; i++) {
+      const raw = await channel.request(method, params);
+      const reason = ((n.parseInert(raw) as Record<string, any>).error as Record<string, any> | undefined)?.reason;
+      if (!WORKER_GONE.has(String(reason)) || i + 1 >= attempts) return raw;
+      await new Promise((r) => n.setTimeout(r, 50 * 2 ** i));
+    }
+  };
+  const report = (params: Record<string, unknown>) => callWithRetry('report', params, 6);
+
   return async function x402fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     let request: Request;
     try {
@@ -68,13 +85,13 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       if (!body.includes('x402Version')) return response;
     }
 
-    const payRaw = await channel.request('pay', {
+    const payRaw = await callWithRetry('pay', {
       url,
       method,
       paymentRequired: clip(paymentRequired, MAX_PAYMENT_REQUIRED_HEADER),
       body: clip(body, MAX_V1_BODY),
       hadPayment: false,
-    });
+    }, 2);
     const pay = n.parseInert(payRaw) as Record<string, any>;
     const decision = pay.result as Record<string, any> | undefined;
     if (!decision || decision.pay !== true) {
@@ -85,7 +102,7 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     }
     const ticket = String(decision.ticket);
     if (n.requestSignal(replay).aborted) {
-      void channel.request('report', { ticket, status: 0, paymentResponse: null, paymentRequired: null, sent: false });
+      void report({ ticket, status: 0, paymentResponse: null, paymentRequired: null, sent: false });
       return response;
     }
     const record = n.inert() as Record<string, string>;
@@ -101,12 +118,12 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     } catch (error) {
       // Unknown whether it reached the server: the background keeps the reservation and asks the
       // facilitator later. The page sees the same network error a plain fetch would give.
-      void channel.request('report', { ticket, status: 0, paymentResponse: null, paymentRequired: null });
+      void report({ ticket, status: 0, paymentResponse: null, paymentRequired: null });
       throw error;
     }
     const retryHeaders = n.responseHeaders(retry);
     const status = n.responseStatus(retry);
-    const reported = channel.request('report', {
+    const reported = report({
       ticket,
       status,
       paymentResponse: clip(n.headersGet(retryHeaders, 'payment-response') ?? n.headersGet(retryHeaders, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),

@@ -62,6 +62,9 @@ export function checkSession(s: SessionRecord, terms: PaymentTerms, nowMs: numbe
   if (s.network !== terms.network) return 'network_mismatch';
   if (!sameAddress(s.family, s.asset, terms.asset)) return 'asset_mismatch';
   if (!sameAddress(s.family, s.recipient, terms.payTo)) return 'recipient_mismatch';
+  // Say why in the terms a dapp expects: a used-up session is a cap problem, not a mystery.
+  if (s.status === 'exhausted') return 'cap_exceeded';
+  if (s.status === 'expired') return 'session_expired';
   if (s.status !== 'active') return 'session_inactive';
   if (nowMs >= s.expiresAt * 1000) return 'session_expired';
   if (terms.amount <= 0n) return 'invalid_amount';

@@ -112,6 +112,15 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     expect(server.seen.filter((r) => r.paymentSignature)).toHaveLength(5);
   });
 
+  it('re-sends a report lost to a stopped worker, so the payment is committed, not left reserved', async () => {
+    const { page, db, s } = await setup();
+    page.dropNext.report = 2;
+    expect((await page.fetch(`${server.base}/paid`)).status).toBe(200);
+    await page.waitForEvent('payment');
+    expect(await db.sessions.get(s.id)).toMatchObject({ spent: '100000', reserved: '0' });
+    expect(page.sentToBackground.filter((m: any) => m.method === 'report')).toHaveLength(3);
+  });
+
   it('never exposes the bearer session id in results or events', async () => {
     const { page, s } = await setup();
     await page.fetch(`${server.base}/paid`);

@@ -70,6 +70,8 @@ describe('Ledger', () => {
       await ledger.commit(r.payment.id);
     }
     expect((await db.sessions.get(s.id))!.status).toBe('exhausted');
+    expect(await ledger.reserve(req(1n))).toMatchObject({ ok: false, reason: 'cap_exceeded' });
+    await ledger.setStatus(s.id, 'revoked');
     expect(await ledger.reserve(req(1n))).toMatchObject({ ok: false, reason: 'session_inactive' });
   });
 

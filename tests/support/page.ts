@@ -16,6 +16,8 @@ export function testPage(router: PageRouter, origin: string, opts: { tabId?: num
   const caller: PageCaller = { kind: 'page', origin, tabId: opts.tabId ?? 1, frameId: opts.frameId ?? 0 };
   const events: { event: string; data: any }[] = [];
   const sentToBackground: unknown[] = [];
+  /** Simulated worker deaths: the next N calls of a method are lost as if the worker was stopped. */
+  const dropNext: Record<string, number> = {};
   let secret: string | null = null;
   const relayReply = (msg: unknown) => win.dispatchEvent(new CustomEvent(replyEvent(secret!), { detail: JSON.stringify(msg) }));
   win.addEventListener(HELLO_EVENT, (e) => {
@@ -26,6 +28,11 @@ export function testPage(router: PageRouter, origin: string, opts: { tabId?: num
       const req = parsePageRequest((ev as CustomEvent).detail);
       if (!req) return;
       sentToBackground.push(req);
+      if ((dropNext[req.method] ?? 0) > 0) {
+        dropNext[req.method]!--;
+        relayReply({ id: req.id, error: { code: 4900, reason: 'extension_unavailable', message: 'worker stopped' } });
+        return;
+      }
       void router.handle(caller, { method: req.method, params: req.params }).then((reply) => relayReply({ id: req.id, ...reply }));
     });
     relayReply({ event: 'ready' });
@@ -45,6 +52,7 @@ export function testPage(router: PageRouter, origin: string, opts: { tabId?: num
     events,
     sentToBackground,
     caller,
+    dropNext,
     /** Deliver a background push, as the relay would. */
     push: (event: string, data: unknown) => relayReply({ event, data }),
     waitForEvent: async (event: string, count = 1, timeoutMs = 5000) => {

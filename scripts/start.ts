@@ -1,0 +1,132 @@
+/**
+ * `npm start`: build the extension, start the local x402 stack, open Chromium with the extension on
+ * the demo dapp.
+ *
+ * With a display it opens a real window and keeps everything running until Ctrl-C. Without one (or
+ * with --headless) it walks the demo itself — request a session, approve it, ten paid chat
+ * messages — prints what happened and saves screenshots of the approval window and the popup.
+ *
+ * The local chain has no real wallet, so a dev wallet (the funded dev key printed below) is built
+ * into the demo browser; pass --own-wallet to rely on a wallet extension of your own instead.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createPublicClient, http, parseAbi } from 'viem';
+import { startStack, type Stack } from '../devnet/stack';
+import { launchWithExtension, type ExtensionBrowser } from '../e2e/support/extension';
+import { TestWallet } from '../e2e/support/test-wallet';
+import { configureExtension } from '../e2e/fixtures-config';
+
+const args = new Set(process.argv.slice(2));
+const headless = args.has('--headless') || (!process.env.DISPLAY && process.platform === 'linux');
+const shotsDir = resolve(process.env.X402_SCREENSHOTS ?? 'artifacts/start');
+// Same port variables as `npm run devnet`.
+const portArg = (name: string, fallback: number) => Number(process.env[`DEVNET_${name.toUpperCase()}_PORT`] ?? fallback);
+
+function step(msg: string) {
+  console.log(`\n▸ ${msg}`);
+}
+
+async function main() {
+  if (!args.has('--no-build')) {
+    step('Building the extension (npm run build)');
+    const r = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('build failed');
+  }
+  step('Starting the local stack');
+  const stack = await startStack({
+    ports: { chain: portArg('chain', 8545), facilitator: portArg('facilitator', 4020), api: portArg('api', 4021), dapp: portArg('dapp', 4022) },
+    dataDir: resolve('.devnet-data'),
+    quiet: true,
+  });
+  const user = stack.accounts.users[0]!;
+  console.log(`  chain        ${stack.chain.rpcUrl}  (${stack.chain.network})
+  token        ${stack.token.address}  ${stack.token.symbol}, ${stack.token.decimals} decimals
+  facilitator  ${stack.facilitator.url}  spender ${stack.facilitator.address}
+  paid API     ${stack.api.url}  (POST ${stack.api.paths.chat} ${fmt(stack.api.prices.chat)}, GET ${stack.api.paths.cheap} ${fmt(stack.api.prices.cheap)})
+  demo dapp    ${stack.dapp.url}
+  dev wallet   ${user.address}  key ${user.privateKey}  (public Hardhat dev key: never use it anywhere else)`);
+
+  step(`Opening Chromium with the extension (${headless ? 'headless' : 'windowed'})`);
+  // A fresh profile each run: the local chain is new each time, so old sessions would point at nothing.
+  const ext = await launchWithExtension({ headless });
+  await configureExtension(ext, stack);
+  const wallet = args.has('--own-wallet') ? null : new TestWallet(user.privateKey as `0x${string}`, stack.chain.rpcUrl, stack.chain.chainId);
+  if (wallet) await wallet.install(ext.context);
+  const dapp = await ext.context.newPage();
+  await dapp.goto(stack.dapp.url);
+
+  const shutdown = async (code: number) => {
+    await ext.close().catch(() => undefined);
+    await stack.stop().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  if (!headless) {
+    console.log('\nThe demo dapp is open. Click "Start session", approve once, then chat or pull the slot machine: each call is paid from the session with no popup.\nPress Ctrl-C to stop everything.');
+    return;
+  }
+  try {
+    await walkDemo(stack, ext, dapp, wallet!);
+    await shutdown(0);
+  } catch (e) {
+    console.error(`\nThe demo walk failed: ${e instanceof Error ? e.message : String(e)}`);
+    await dapp.screenshot({ path: join(shotsDir, 'failure.png') }).catch(() => undefined);
+    await shutdown(1);
+  }
+}
+
+function fmt(units: bigint | string): string {
+  return `${(Number(units) / 1e6).toFixed(2)} USDC`;
+}
+
+async function walkDemo(stack: Stack, ext: ExtensionBrowser, dapp: import('@playwright/test').Page, wallet: TestWallet) {
+  mkdirSync(shotsDir, { recursive: true });
+  const client = createPublicClient({ transport: http(stack.chain.rpcUrl) });
+  const abi = parseAbi(['function balanceOf(address) view returns (uint256)']);
+  const balance = (a: `0x${string}`) => client.readContract({ address: stack.token.address, abi, functionName: 'balanceOf', args: [a] });
+  const before = { payer: await balance(wallet.address), recipient: await balance(stack.api.recipient) };
+
+  step('Requesting a session from the dapp');
+  const approval = ext.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approve.html'), timeout: 30_000 });
+  await dapp.getByTestId('start-session').click();
+  const win = await approval;
+  await win.setViewportSize({ width: 440, height: 680 });
+  await win.getByTestId('approve').waitFor();
+  await win.screenshot({ path: join(shotsDir, 'approval-window.png') });
+  console.log(`  approval window for ${await win.getByTestId('approval-origin').textContent()} (screenshot saved)`);
+  await win.getByTestId('approve').click();
+  await dapp.getByTestId('session-cap').filter({ hasText: /\d/ }).waitFor({ timeout: 30_000 });
+  console.log(`  session open: cap ${await dapp.getByTestId('session-cap').textContent()}, expires ${await dapp.getByTestId('session-expiry').textContent()}; wallet signed ${wallet.sent.length} transaction (${wallet.sent[0]})`);
+
+  step('Sending ten paid chat messages (no popups)');
+  for (let i = 1; i <= 10; i++) {
+    await dapp.getByTestId('chat-input').fill(`Message ${i}`);
+    await dapp.getByTestId('chat-send').click();
+    await dapp.getByTestId('session-spent').filter({ hasText: new RegExp(`^\\s*${(i * 0.1).toFixed(2)}`) }).waitFor({ timeout: 15_000 });
+    console.log(`  ${i}. paid ${fmt(stack.api.prices.chat)}; spent ${await dapp.getByTestId('session-spent').textContent()}`);
+  }
+  await dapp.screenshot({ path: join(shotsDir, 'dapp.png') });
+
+  const popup = await ext.context.newPage();
+  await popup.setViewportSize({ width: 400, height: 600 });
+  await popup.goto(`chrome-extension://${ext.extensionId}/popup.html`);
+  await popup.getByTestId('session-card').first().waitFor();
+  await popup.screenshot({ path: join(shotsDir, 'popup.png') });
+
+  const after = { payer: await balance(wallet.address), recipient: await balance(stack.api.recipient) };
+  step('What happened on chain');
+  console.log(`  payer      ${fmt(before.payer)} → ${fmt(after.payer)}  (−${fmt(before.payer - after.payer)})
+  recipient  ${fmt(before.recipient)} → ${fmt(after.recipient)}  (+${fmt(after.recipient - before.recipient)})
+  wallet signatures: ${wallet.sent.length} (the one approve)`);
+  if (after.recipient - before.recipient !== 10n * stack.api.prices.chat) throw new Error('the recipient did not receive exactly ten payments');
+  console.log(`\nScreenshots: ${shotsDir}/{approval-window,dapp,popup}.png`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
