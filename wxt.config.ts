@@ -3,10 +3,16 @@ import { defineConfig } from 'wxt';
 // The extension manifest is assembled here; entrypoints declare their own content-script options.
 export default defineConfig({
   modules: ['@wxt-dev/module-react'],
-  manifest: {
+  // MV3 everywhere: the MAIN-world content script and scripting.executeScript({ world: 'MAIN' })
+  // need it (Firefox 128+).
+  manifestVersion: 3,
+  manifest: ({ browser }) => ({
     name: 'x402 Session Wallet',
     description: 'Sign once, settle many: pay x402 web APIs per call from a capped session approved once with your own wallet.',
     permissions: ['storage', 'alarms', 'scripting'],
     host_permissions: ['<all_urls>'],
-  },
+    ...(browser === 'firefox'
+      ? { browser_specific_settings: { gecko: { id: 'x402-session-wallet@x402session.dev', strict_min_version: '128.0' } } }
+      : {}),
+  }),
 });
