@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { PaymentRecord, PublicSessionView } from '../lib/sessions/types';
+import type { PaymentRecord, PublicSessionView, WalletEvent } from '../lib/sessions/types';
 import { tokenAmount } from '../lib/format';
 import { SessionCard } from './SessionCard';
 
@@ -7,6 +7,9 @@ export interface PopupViewProps {
   sessions: PublicSessionView[] | null;
   now: number;
   onEnd(id: string): void;
+  onRetry?(id: string): void;
+  /** Latest declined / refused payments, newest first. */
+  declined?: WalletEvent[];
   history?: (sessionId: string) => PaymentRecord[] | null;
   onShowHistory?(sessionId: string | null): void;
   historyFor?: string | null;
@@ -16,11 +19,11 @@ export interface PopupViewProps {
 const PAGE = 50;
 
 /** The toolbar popup: every session, live; active ones first. */
-export function PopupView({ sessions, now, onEnd, history, onShowHistory, historyFor, error }: PopupViewProps) {
+export function PopupView({ sessions, now, onEnd, onRetry, declined = [], history, onShowHistory, historyFor, error }: PopupViewProps) {
   const [shown, setShown] = useState(PAGE);
   if (sessions === null) return <p className="muted">Loading…</p>;
   if (sessions.length === 0) return <EmptyState />;
-  const live = (s: PublicSessionView) => s.status === 'active' && s.expiresAt * 1000 > now;
+  const live = (s: PublicSessionView) => (s.status === 'active' || s.status === 'pending') && s.expiresAt * 1000 > now;
   const active = sessions.filter(live);
   const ended = sessions.filter((s) => !live(s));
   return (
@@ -30,7 +33,7 @@ export function PopupView({ sessions, now, onEnd, history, onShowHistory, histor
       {active.length === 0 && <p className="muted">No active session. Sites ask for one when they need to be paid.</p>}
       {active.map((s) => (
         <div key={s.id}>
-          <SessionCard session={s} now={now} onEnd={onEnd} />
+          <SessionCard session={s} now={now} onEnd={onEnd} {...(onRetry ? { onRetry } : {})} />
           <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
         </div>
       ))}
@@ -45,6 +48,19 @@ export function PopupView({ sessions, now, onEnd, history, onShowHistory, histor
           ))}
           {ended.length > shown && <button onClick={() => setShown(shown + PAGE)}>Show {Math.min(PAGE, ended.length - shown)} more</button>}
         </>
+      )}
+      {declined.length > 0 && (
+        <details data-testid="declined">
+          <summary className="muted">Recently declined payments ({declined.length})</summary>
+          <ul style={{ listStyle: 'none', padding: 0, margin: '4px 0' }}>
+            {declined.map((e) => (
+              <li key={e.id} className="row" style={{ fontSize: 12 }}>
+                <span title={e.url}>{e.origin}{e.url ? ` → ${pathOf(e.url)}` : ''}</span>
+                <span data-reason={e.reason}>{e.reason}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
       )}
     </div>
   );

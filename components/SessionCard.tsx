@@ -6,11 +6,12 @@ export interface SessionCardProps {
   session: PublicSessionView;
   now: number;
   onEnd?: (id: string) => void;
+  onRetry?: (id: string) => void;
   showOrigin?: boolean;
 }
 
 /** One session: who, where, how much of the cap is spent, how long it has left. */
-export function SessionCard({ session: s, now, onEnd, showOrigin = true }: SessionCardProps) {
+export function SessionCard({ session: s, now, onEnd, onRetry, showOrigin = true }: SessionCardProps) {
   const expired = s.status === 'active' && s.expiresAt * 1000 <= now;
   const status = expired ? 'expired' : s.status;
   const ratio = spentRatio(s.spent, s.cap);
@@ -29,6 +30,12 @@ export function SessionCard({ session: s, now, onEnd, showOrigin = true }: Sessi
       {showOrigin && <div className="row"><span>Network</span><span>{networkLabel(s.network)}</span></div>}
       <div className="row"><span>Pays</span><span className="mono" title={s.recipient}>{shortAddress(s.recipient)}</span></div>
       {s.perCallMax && <div className="row"><span>Per-call limit</span><span>{tokenAmount(s.perCallMax, s.decimals, s.symbol)}</span></div>}
+      {status === 'pending' && (
+        <p className="notice" data-testid="session-pending">
+          Approved on chain; the facilitator has not registered it yet. The wallet retries every minute.
+          {onRetry && <button style={{ marginLeft: 8 }} data-testid="retry-registration" onClick={() => onRetry(s.id)}>Retry now</button>}
+        </p>
+      )}
       {onEnd && status === 'active' && (
         <div className="actions">
           <button className="danger" data-testid="end-session" onClick={() => onEnd(s.id)}>End session</button>

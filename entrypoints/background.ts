@@ -179,7 +179,11 @@ export default defineBackground(() => {
   browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === MAINTENANCE_ALARM || alarm.name.startsWith(EXPIRY_ALARM_PREFIX)) {
       void service.expireDue();
-      if (alarm.name === MAINTENANCE_ALARM) void service.reconcileStale();
+      if (alarm.name === MAINTENANCE_ALARM) {
+        void service.reconcileStale();
+        void service.retryPendingRegistrations();
+        void service.pruneEvents();
+      }
     }
   });
   browser.tabs.onActivated.addListener(({ tabId }) => void updateBadge(tabId));
@@ -190,5 +194,5 @@ export default defineBackground(() => {
 
   void browser.alarms.create(MAINTENANCE_ALARM, { periodInMinutes: 1 });
   // A worker that died mid-payment left reservations behind: settle them against the facilitator.
-  void service.expireDue().then(() => service.reconcileStale());
+  void service.expireDue().then(() => Promise.all([service.reconcileStale(), service.retryPendingRegistrations()]));
 });

@@ -13,7 +13,8 @@
  * ("1.00"), like the session SDKs. Errors are `X402SessionError`s with EIP-1193 codes.
  */
 
-export type X402SessionStatus = 'active' | 'exhausted' | 'expired' | 'revoked' | 'failed';
+/** `pending`: approved on chain, waiting for the facilitator to register it. */
+export type X402SessionStatus = 'pending' | 'active' | 'exhausted' | 'expired' | 'revoked' | 'failed';
 
 export interface RequestSessionParams {
   /** CAIP-2 (`eip155:84532`) or a facilitator alias (`base:sepolia`). */

@@ -5,7 +5,7 @@ import { PopupView } from '../../components/PopupView';
 import { uiCall } from '../../components/rpc';
 import '../../components/styles.css';
 import { WalletDb } from '../../lib/sessions/db';
-import { toPublicView, type PaymentRecord, type PublicSessionView } from '../../lib/sessions/types';
+import { toPublicView, type PaymentRecord, type PublicSessionView, type WalletEvent } from '../../lib/sessions/types';
 
 // Read-only here: the popup never writes the ledger, it asks the background.
 const db = new WalletDb();
@@ -19,6 +19,7 @@ function App() {
     [],
     null,
   );
+  const declined = useLive<WalletEvent[]>(async () => db.events.orderBy('id').reverse().limit(20).toArray(), [], []);
   const history = useLive<PaymentRecord[] | null>(
     async () => (historyFor ? (await db.payments.where('sessionId').equals(historyFor).reverse().sortBy('createdAt')).slice(0, 50) : null),
     [historyFor],
@@ -36,6 +37,11 @@ function App() {
         historyFor={historyFor}
         onShowHistory={setHistoryFor}
         history={(id) => (id === historyFor ? history : null)}
+        declined={declined}
+        onRetry={(id) => {
+          setError(null);
+          uiCall('session.retryRegistration', { id }).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+        }}
         onEnd={(id) => {
           setError(null);
           uiCall('session.end', { id }).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));

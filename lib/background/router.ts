@@ -59,8 +59,8 @@ export class PageRouter {
       const issue = parsed.error.issues[0];
       throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `Invalid ${method} parameters${issue ? `: ${issue.path.join('.') || 'params'} ${issue.message}` : ''}.`);
     }
-    // `report` finishes money already reserved: never rate-limit it.
-    if (method !== 'report' && !this.limits[spec.security].take(caller.origin)) {
+    // `report` and `cancel` finish money already reserved: never rate-limit them.
+    if (method !== 'report' && method !== 'cancel' && !this.limits[spec.security].take(caller.origin)) {
       if (method === 'pay') return { pay: false, reason: 'rate_limited', message: 'Too many payment requests from this site; slow down.' };
       throw new WalletError(RpcCode.LimitExceeded, 'rate_limited', 'Too many requests from this site; slow down.');
     }
@@ -78,6 +78,8 @@ export class PageRouter {
         return this.service.pay(caller, p);
       case 'report':
         return this.service.report(caller, p);
+      case 'cancel':
+        return this.service.cancel(caller, p);
       case 'subscribe':
         return null;
     }

@@ -3,11 +3,11 @@ import type { ApprovalResult, ApproveRequest, ChainAdapter, TokenInfo } from '..
 import { RpcCode, WalletError } from '../errors';
 import { FacilitatorClient, FacilitatorError } from '../facilitator/client';
 import { parseFacilitatorUrl, resolveSessionsEndpoint } from '../facilitator/url';
-import type { PayParams, ReportParams, RequestSessionParams } from '../messaging/page-methods';
+import type { CancelParams, PayParams, ReportParams, RequestSessionParams } from '../messaging/page-methods';
 import type { WalletDb } from '../sessions/db';
 import { randomId } from '../sessions/ids';
-import { Ledger, type DeclineReason } from '../sessions/ledger';
-import { toPublicView, type PublicSessionView, type SessionRecord, type SessionStatus } from '../sessions/types';
+import { Ledger, termsMismatch, type DeclineReason } from '../sessions/ledger';
+import { toPublicView, type PublicSessionView, type SessionRecord, type SessionStatus, type WalletEvent } from '../sessions/types';
 import { parseDecimalAmount } from '../x402/amount';
 import { decodePaymentResponse, encodePaymentHeader, parsePaymentRequired, type PaymentOption, type ParsedPaymentRequired } from '../x402/codec';
 import { networkLabel, normalizeNetwork, type NetworkInfo } from '../x402/networks';
@@ -75,6 +75,8 @@ export interface WalletServiceDeps {
   promptOn402?: () => Promise<boolean>;
   /** Default cap proposed for a bare 402, in calls at its price. */
   callsPerDefaultCap?: number;
+  /** Waits between `POST /sessions` attempts after the wallet's approve landed. */
+  registrationRetryDelaysMs?: number[];
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
@@ -168,17 +170,34 @@ export class WalletService {
   }
 
   async pay(caller: PageCaller, p: PayParams): Promise<PayResult> {
+    const result = await this.decidePayment(caller, p);
+    if (!result.pay) {
+      await this.record({ origin: caller.origin, kind: 'payment_declined', reason: result.reason, url: p.url, method: p.method, ...(result.detail ? { detail: result.detail } : {}), ...(result.session ? { sessionId: result.session.id } : {}) });
+      delete result.detail;
+    }
+    return result;
+  }
+
+  /** The page gave up on an attempt before using its header (its `pay` reply was lost): free it. */
+  async cancel(caller: PageCaller, p: CancelParams): Promise<boolean> {
+    const held = await this.ledger.reservationOf(caller.origin, p.attemptId);
+    if (!held) return false;
+    const done = await this.ledger.release(held.id, 'not_sent');
+    if (done) this.deps.notify?.(done.session);
+    return !!done;
+  }
+
+  private async decidePayment(caller: PageCaller, p: PayParams): Promise<PayResult & { detail?: string }> {
     if (p.hadPayment) return this.decline('already_paid');
     const parsed = parsePaymentRequired({ paymentRequired: p.paymentRequired, body: p.body });
-    if (!parsed.ok) {
-      this.deps.log?.('pay.invalid_402', { origin: caller.origin, url: p.url, reason: parsed.error, detail: parsed.detail });
-      return this.decline(parsed.error);
-    }
+    if (!parsed.ok) return { ...this.decline(parsed.error), ...(parsed.detail ? { detail: parsed.detail } : {}) };
     const options = parsed.value.accepts.filter((o) => o.scheme === 'session');
     if (options.length === 0) return this.decline('unsupported_scheme');
     const payable = options.filter((o) => o.networkInfo && adapterFor(o.networkInfo.family));
     if (payable.length === 0) return this.decline('unsupported_network');
 
+    const reused = await this.reuseAttempt(caller, parsed.value, payable, p.attemptId);
+    if (reused) return reused;
     const first = await this.tryReserve(caller, parsed.value, payable, p);
     if (first.pay || first.reason !== 'no_session') return first;
 
@@ -193,6 +212,36 @@ export class WalletService {
       return this.decline(err?.reason ?? 'internal_error', err?.message);
     }
     return this.tryReserve(caller, parsed.value, payable, p);
+  }
+
+  /** A `pay` the page re-sent because the worker died before replying gets its first reservation back. */
+  private async reuseAttempt(caller: PageCaller, parsed: ParsedPaymentRequired, options: PaymentOption[], attemptId: string | undefined): Promise<PayResult | null> {
+    if (!attemptId) return null;
+    const prior = await this.db.payments.where('[origin+attemptId]').equals([caller.origin, attemptId]).first();
+    if (!prior) return null;
+    const session = await this.db.sessions.get(prior.sessionId);
+    if (prior.status !== 'reserved' || !session) return this.decline('already_paid');
+    const option = options.find((o) => termsMismatch(session, { scheme: o.scheme, network: o.networkInfo!.id, asset: o.asset, payTo: o.payTo }) === null && o.amount.toString() === prior.amount);
+    if (!option) return this.decline('already_paid');
+    const header = encodePaymentHeader(parsed, option, adapterFor(session.family)!.paymentPayload(session.secretId, option));
+    return { pay: true, ticket: prior.id, header, amount: prior.amount, session: toPublicView(session) };
+  }
+
+  /** Append to the audit log. Losing a log line must never block a payment decision. */
+  private async record(event: Omit<WalletEvent, 'id' | 'at'>): Promise<void> {
+    try {
+      await this.db.events.add({ at: this.now(), ...event, reason: event.reason.slice(0, 64), ...(event.url ? { url: event.url.slice(0, 2048) } : {}) });
+    } catch (e) {
+      this.deps.log?.('events.write_failed', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** Keep the audit log bounded. */
+  async pruneEvents(keep = 2000): Promise<void> {
+    const count = await this.db.events.count();
+    if (count <= keep) return;
+    const cut = await this.db.events.orderBy('id').offset(count - keep).first();
+    if (cut?.id !== undefined) await this.db.events.where('id').below(cut.id).delete();
   }
 
   async report(caller: PageCaller, p: ReportParams): Promise<ReportResult> {
@@ -229,12 +278,48 @@ export class WalletService {
       reason === 'session_expired' ? 'expired' : reason === 'session_not_found' ? 'failed' : undefined;
     const done = await this.ledger.release(payment.id, reason, statusChange);
     if (done) this.deps.notify?.(done.session);
+    await this.record({ origin: caller.origin, kind: 'payment_refused', reason, url: payment.url, method: payment.method, sessionId: payment.sessionId });
     if (reason === 'cap_exceeded') void this.reconcileSession(payment.sessionId).catch(() => undefined);
     const session = done?.session ?? (await this.db.sessions.get(payment.sessionId));
     return { outcome: 'failed', reason, message: reasonMessage(reason), ...(session ? { session: toPublicView(session) } : {}) };
   }
 
   // ---- extension-internal -------------------------------------------------------------------
+
+  /** Register a `pending` session (approved on chain, facilitator was down) now. */
+  async retryRegistration(id: string): Promise<SessionRecord | null> {
+    const s = await this.db.sessions.get(id);
+    if (!s || s.status !== 'pending' || !s.registration) return null;
+    if (this.now() >= s.expiresAt * 1000) {
+      const expired = await this.ledger.setStatus(id, 'expired', 'expired_before_registration');
+      if (expired) this.deps.notify?.(expired);
+      return expired;
+    }
+    let opened;
+    try {
+      opened = await this.facilitatorFor(s.facilitatorUrl).openSession(s.registration.endpoint, s.registration.body);
+    } catch (e) {
+      const why = (e instanceof Error ? e.message : String(e)).slice(0, 300);
+      const retry = retriable(e);
+      const { registration, ...rest } = s;
+      const updated: SessionRecord = retry
+        ? { ...s, registration: { ...registration, attempts: registration.attempts + 1, lastError: why }, updatedAt: this.now() }
+        : { ...rest, status: 'failed', statusReason: 'registration_rejected', updatedAt: this.now() };
+      await this.db.sessions.put(updated);
+      if (!retry) this.deps.notify?.(updated);
+      return updated;
+    }
+    const { registration: _done, ...rest } = s;
+    const active: SessionRecord = { ...rest, secretId: opened.sessionId, spent: opened.spent ?? '0', status: 'active', statusReason: 'registered_late', updatedAt: this.now() };
+    await this.db.sessions.put(active);
+    this.deps.notify?.(active);
+    return active;
+  }
+
+  async retryPendingRegistrations(): Promise<void> {
+    const pending = await this.db.sessions.where('status').equals('pending').toArray();
+    for (const s of pending) await this.retryRegistration(s.id).catch(() => undefined);
+  }
 
   async endSessionById(id: string, reason: 'ended_by_site' | 'ended_by_user'): Promise<SessionRecord | null> {
     const updated = await this.ledger.setStatus(id, 'revoked', reason);
@@ -301,6 +386,7 @@ export class WalletService {
           origin: caller.origin,
           url: p.url,
           method: p.method.toUpperCase(),
+          ...(p.attemptId ? { attemptId: p.attemptId } : {}),
           terms: { scheme: option.scheme, network: network.id, asset: option.asset, payTo: option.payTo, amount: option.amount },
         });
       } catch (e) {
@@ -489,21 +575,10 @@ export class WalletService {
     this.deps.approvals.progress?.(prompt.id, 'registering');
     const openedAt = Math.floor(this.now() / 1000);
     const body = adapter.sessionBody(terms, approval, openedAt);
-    let opened;
-    try {
-      opened = await plan.facilitator.openSession(plan.sessionsEndpoint, body);
-    } catch (e) {
-      this.deps.approvals.progress?.(prompt.id, 'failed', e instanceof Error ? e.message : undefined);
-      throw new WalletError(
-        RpcCode.Internal,
-        e instanceof FacilitatorError && e.code === 'rejected' ? 'facilitator_rejected' : 'facilitator_unreachable',
-        `${e instanceof Error ? e.message : 'The facilitator failed.'} The on-chain approval (${approval.txHash}) stays in place until you revoke it in your wallet; no money moved.`,
-      );
-    }
     const now = this.now();
     const record: SessionRecord = {
       id: randomId(),
-      secretId: opened.sessionId,
+      secretId: '',
       origin: caller.origin,
       family: plan.network.family,
       network: plan.network.id,
@@ -516,7 +591,7 @@ export class WalletService {
       user: approval.user,
       facilitatorUrl: plan.facilitator.baseUrl,
       cap: cap.toString(),
-      spent: opened.spent ?? '0',
+      spent: '0',
       reserved: '0',
       perCallMax: prompt.perCallMax,
       expiresAt: (body.expiresAt as number | undefined) ?? openedAt + expiresIn,
@@ -525,12 +600,56 @@ export class WalletService {
       createdAt: now,
       updatedAt: now,
     };
+    let opened: Awaited<ReturnType<FacilitatorClient['openSession']>> | null = null;
+    let lastError: unknown = null;
+    for (const delay of [0, ...(this.deps.registrationRetryDelaysMs ?? [1000, 3000])]) {
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      try {
+        opened = await plan.facilitator.openSession(plan.sessionsEndpoint, body);
+        break;
+      } catch (e) {
+        lastError = e;
+        if (!retriable(e)) break;
+      }
+    }
+    if (!opened) {
+      const why = lastError instanceof Error ? lastError.message : 'The facilitator failed.';
+      this.deps.approvals.progress?.(prompt.id, 'failed', why);
+      if (retriable(lastError)) {
+        // The approve is on chain and the facilitator never answered: keep it, register later.
+        const pending: SessionRecord = { ...record, status: 'pending', statusReason: 'registration_failed', registration: { endpoint: plan.sessionsEndpoint, body, attempts: 1, lastError: why.slice(0, 300) } };
+        await this.db.sessions.add(pending);
+        await this.record({ origin: caller.origin, kind: 'session_failed', reason: 'facilitator_unreachable', detail: why.slice(0, 300), sessionId: pending.id });
+        this.deps.onSessionStored?.(pending);
+        this.deps.notify?.(pending);
+        throw new WalletError(
+          RpcCode.Internal,
+          'facilitator_unreachable',
+          `${why} Your approval (${approval.txHash}) is kept: the wallet registers the session as soon as the facilitator answers (it shows as pending in the toolbar popup).`,
+          { sessionId: pending.id },
+        );
+      }
+      await this.record({ origin: caller.origin, kind: 'session_failed', reason: 'facilitator_rejected', detail: why.slice(0, 300) });
+      throw new WalletError(
+        RpcCode.Internal,
+        'facilitator_rejected',
+        `${why} The on-chain approval (${approval.txHash}) stays in place until you revoke it in your wallet; no money moved.`,
+      );
+    }
+    record.secretId = opened.sessionId;
+    record.spent = opened.spent ?? '0';
     await this.db.sessions.add(record);
     this.deps.approvals.progress?.(prompt.id, 'done');
     this.deps.onSessionStored?.(record);
     this.deps.notify?.(record);
     return record;
   }
+}
+
+/** Facilitator failures worth retrying with the same approval: it never gave a verdict. */
+function retriable(e: unknown): boolean {
+  if (!(e instanceof FacilitatorError)) return false;
+  return e.code === 'unreachable' || e.code === 'timeout' || e.code === 'bad_response' || (e.code === 'http_error' && (e.status ?? 500) >= 500);
 }
 
 function pick<T extends object>(obj: T, keys: string[]): Record<string, unknown> {

@@ -33,6 +33,10 @@ export async function handleUiCall(deps: UiDeps, message: unknown): Promise<Rout
       }
       case 'session.end':
         return { result: !!(await deps.service.endSessionById(p.id, 'ended_by_user')) };
+      case 'session.retryRegistration': {
+        const s = await deps.service.retryRegistration(p.id);
+        return { result: s?.status ?? null };
+      }
       case 'session.reconcile':
         return { result: !!(await deps.service.reconcileSession(p.id)) };
       case 'settings.get':

@@ -85,17 +85,21 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       if (!body.includes('x402Version')) return response;
     }
 
+    const attemptId = n.randomHex(8);
     const payRaw = await callWithRetry('pay', {
       url,
       method,
       paymentRequired: clip(paymentRequired, MAX_PAYMENT_REQUIRED_HEADER),
       body: clip(body, MAX_V1_BODY),
       hadPayment: false,
+      attemptId,
     }, 2);
     const pay = n.parseInert(payRaw) as Record<string, any>;
     const decision = pay.result as Record<string, any> | undefined;
     if (!decision || decision.pay !== true) {
       const err = pay.error as Record<string, any> | undefined;
+      // No answer at all: a reservation may exist that we will never use. Free it.
+      if (!decision && WORKER_GONE.has(String(err?.reason))) void callWithRetry('cancel', { attemptId }, 6);
       if (decision) fail(url, method, String(decision.reason), String(decision.message), decision.session);
       else fail(url, method, String(err?.reason ?? 'extension_error'), String(err?.message ?? 'The wallet extension failed.'));
       return response;

@@ -36,8 +36,13 @@ export const PayParams = z.strictObject({
   body: clipped(MAX_V1_BODY),
   /** The original request already carried a payment header: never pay it again. */
   hadPayment: z.boolean(),
+  /** The page's random id for this paid call: a re-sent `pay` reuses the reservation. */
+  attemptId: z.string().regex(/^[0-9a-f]{16,64}$/).optional(),
 });
 export type PayParams = z.infer<typeof PayParams>;
+
+export const CancelParams = z.strictObject({ attemptId: z.string().regex(/^[0-9a-f]{16,64}$/) });
+export type CancelParams = z.infer<typeof CancelParams>;
 
 export const ReportParams = z.strictObject({
   ticket: z.string().min(1).max(64),
@@ -56,6 +61,8 @@ export const PAGE_METHODS = {
   endSession: { params: z.strictObject({ id: z.string().min(1).max(64) }), security: 'write' },
   pay: { params: PayParams, security: 'payment' },
   report: { params: ReportParams, security: 'payment' },
+  /** The page gave up on an attempt whose `pay` reply it never received. */
+  cancel: { params: CancelParams, security: 'payment' },
   /** Register this frame for `sessionChanged` pushes. */
   subscribe: { params: z.strictObject({}), security: 'read' },
 } as const satisfies Record<string, { params: z.ZodType; security: SecurityClass }>;

@@ -12,6 +12,7 @@ export const UI_METHODS = {
   }),
   'session.end': z.strictObject({ id: z.string().min(1).max(64) }),
   'session.reconcile': z.strictObject({ id: z.string().min(1).max(64) }),
+  'session.retryRegistration': z.strictObject({ id: z.string().min(1).max(64) }),
   'settings.get': z.strictObject({}),
   'settings.set': SettingsSchema.partial(),
 } as const;

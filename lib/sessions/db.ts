@@ -1,5 +1,5 @@
 import Dexie, { type DexieOptions, type EntityTable } from 'dexie';
-import type { PaymentRecord, SessionRecord } from './types';
+import type { PaymentRecord, SessionRecord, WalletEvent } from './types';
 
 export const DB_NAME = 'x402-session-wallet';
 
@@ -10,12 +10,19 @@ export const DB_NAME = 'x402-session-wallet';
 export class WalletDb extends Dexie {
   sessions!: EntityTable<SessionRecord, 'id'>;
   payments!: EntityTable<PaymentRecord, 'id'>;
+  events!: EntityTable<WalletEvent, 'id'>;
 
   constructor(name = DB_NAME, options?: DexieOptions) {
     super(name, options);
     this.version(1).stores({
       sessions: 'id, origin, status, [origin+status], expiresAt, createdAt',
       payments: 'id, sessionId, origin, status, createdAt, [sessionId+status], [status+createdAt]',
+    });
+    // v2: payments carry the page's attempt id (a retried `pay` reuses its reservation), and an
+    // `events` log records every payment the wallet declined or a server refused, with the reason.
+    this.version(2).stores({
+      payments: 'id, sessionId, origin, status, createdAt, [sessionId+status], [status+createdAt], [origin+attemptId]',
+      events: '++id, at, origin, [origin+at]',
     });
   }
 }

@@ -22,13 +22,16 @@ export type DeclineReason =
   | 'session_expired'
   | 'invalid_amount'
   | 'per_call_limit_exceeded'
-  | 'cap_exceeded';
+  | 'cap_exceeded'
+  | 'already_paid';
 
 export interface ReserveRequest {
   origin: string;
   terms: PaymentTerms;
   url: string;
   method: string;
+  /** The page's id for this call; the same attempt never holds two reservations. */
+  attemptId?: string;
 }
 
 export type ReserveOutcome =
@@ -56,12 +59,19 @@ const CHECK_ORDER: DeclineReason[] = [
   'cap_exceeded',
 ];
 
-/** First rule this session breaks for these terms, or null when it can pay them now. */
-export function checkSession(s: SessionRecord, terms: PaymentTerms, nowMs: number): DeclineReason | null {
+/** Does this session pay exactly these terms (scheme, network, asset, recipient)? */
+export function termsMismatch(s: SessionRecord, terms: Omit<PaymentTerms, 'amount'>): DeclineReason | null {
   if (s.scheme !== terms.scheme) return 'scheme_mismatch';
   if (s.network !== terms.network) return 'network_mismatch';
   if (!sameAddress(s.family, s.asset, terms.asset)) return 'asset_mismatch';
   if (!sameAddress(s.family, s.recipient, terms.payTo)) return 'recipient_mismatch';
+  return null;
+}
+
+/** First rule this session breaks for these terms, or null when it can pay them now. */
+export function checkSession(s: SessionRecord, terms: PaymentTerms, nowMs: number): DeclineReason | null {
+  const mismatch = termsMismatch(s, terms);
+  if (mismatch) return mismatch;
   // Say why in the terms a dapp expects: a used-up session is a cap problem, not a mystery.
   if (s.status === 'exhausted') return 'cap_exceeded';
   if (s.status === 'expired') return 'session_expired';
@@ -88,6 +98,15 @@ export class Ledger {
   async reserve(req: ReserveRequest): Promise<ReserveOutcome> {
     return this.db.transaction('rw', this.db.sessions, this.db.payments, async () => {
       const now = this.now();
+      if (req.attemptId) {
+        // A `pay` re-sent after the worker died mid-reply: hand back the same reservation.
+        const prior = await this.db.payments.where('[origin+attemptId]').equals([req.origin, req.attemptId]).first();
+        if (prior) {
+          const session = await this.db.sessions.get(prior.sessionId);
+          if (prior.status === 'reserved' && session) return { ok: true, session, payment: prior } as const;
+          return { ok: false, reason: 'already_paid' } as const;
+        }
+      }
       const candidates = await this.db.sessions.where('origin').equals(req.origin).toArray();
       if (candidates.length === 0) return { ok: false, reason: 'no_session' } as const;
       let best: { reason: DeclineReason; session: SessionRecord } | null = null;
@@ -104,6 +123,7 @@ export class Ledger {
             method: req.method,
             amount: req.terms.amount.toString(),
             status: 'reserved',
+            ...(req.attemptId ? { attemptId: req.attemptId } : {}),
             createdAt: now,
             updatedAt: now,
           };
@@ -218,6 +238,12 @@ export class Ledger {
       await this.db.sessions.put(updated);
       return { session: updated, changed };
     });
+  }
+
+  /** The reservation a page attempt holds, if any (to release it when the page gave up). */
+  async reservationOf(origin: string, attemptId: string): Promise<PaymentRecord | undefined> {
+    const p = await this.db.payments.where('[origin+attemptId]').equals([origin, attemptId]).first();
+    return p?.status === 'reserved' ? p : undefined;
   }
 
   /** Reservations older than `before`, across all sessions (for reconciliation after a restart). */

@@ -1,6 +1,7 @@
 import type { ChainFamily } from '../x402/networks';
 
-export type SessionStatus = 'active' | 'exhausted' | 'expired' | 'revoked' | 'failed';
+/** `pending`: approved on chain, not yet registered with the facilitator (it was unreachable). */
+export type SessionStatus = 'pending' | 'active' | 'exhausted' | 'expired' | 'revoked' | 'failed';
 export type PaymentStatus = 'reserved' | 'settled' | 'released';
 
 /**
@@ -41,6 +42,8 @@ export interface SessionRecord {
   updatedAt: number;
   /** Last time `spent` was aligned with the facilitator's `GET /sessions/:id`. */
   reconciledAt?: number;
+  /** While `pending`: the `POST /sessions` to retry, so an approval already on chain is not lost. */
+  registration?: { endpoint: string; body: Record<string, unknown>; attempts: number; lastError: string };
 }
 
 export interface PaymentRecord {
@@ -55,8 +58,23 @@ export interface PaymentRecord {
   txHash?: string;
   /** Why it was released (or how it was settled, e.g. "reconciled"). */
   reason?: string;
+  /** The page's id for this paid call: a `pay` retried after a worker restart reuses it. */
+  attemptId?: string;
   createdAt: number;
   updatedAt: number;
+}
+
+/** An entry of the audit log: a payment declined or refused, and why. */
+export interface WalletEvent {
+  id?: number;
+  at: number;
+  origin: string;
+  kind: 'payment_declined' | 'payment_refused' | 'session_failed';
+  reason: string;
+  url?: string;
+  method?: string;
+  detail?: string;
+  sessionId?: string;
 }
 
 /** What a page (or the popup) may see of a session. No bearer id, by construction. */
