@@ -5,10 +5,14 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: 'e2e',
   testMatch: /.*\.spec\.ts$/,
-  timeout: 120_000,
+  timeout: 180_000,
   expect: { timeout: 15_000 },
   workers: 1,
   retries: 0,
-  reporter: [['list']],
+  reporter: [['list'], ['./e2e/security/table-reporter.ts']],
   outputDir: 'test-results',
+  projects: [
+    { name: 'flow', testIgnore: /security\// },
+    { name: 'security', testMatch: /security\/.*\.spec\.ts$/ },
+  ],
 });

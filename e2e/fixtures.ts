@@ -74,3 +74,8 @@ export const test = base.extend<Fixtures, { stack: Stack }>({
 });
 
 export { expect };
+
+/** Record one row of security evidence (printed as the suite's table). */
+export function securityRow(area: string, kase: string, expected: string, observed: string): void {
+  test.info().annotations.push({ type: 'security-row', description: JSON.stringify({ area, case: kase, expected, observed }) });
+}

@@ -34,6 +34,20 @@ export interface Natives {
   requestSignal: (r: Request) => AbortSignal;
   responseStatus: (r: Response) => number;
   responseHeaders: (r: Response) => Headers;
+  responseStatusText: (r: Response) => string;
+  responseUrl: (r: Response) => string;
+  responseRedirected: (r: Response) => boolean;
+  responseBody: (r: Response) => ReadableStream<Uint8Array> | null;
+  Response: typeof Response;
+  stringIncludes: (s: string, search: string) => boolean;
+  stringSplit: (s: string, sep: string) => string[];
+  arrayJoin: (a: string[], sep: string) => string;
+  charCodeAt: (s: string, i: number) => number;
+  fromCharCode: (code: number) => string;
+  atob: (s: string) => string;
+  btoa: (s: string) => string;
+  utf8Decode: (bytes: Uint8Array) => string;
+  utf8Encode: (text: string) => Uint8Array;
   defineProperty: typeof Object.defineProperty;
   freeze: typeof Object.freeze;
   setTimeout: typeof setTimeout;
@@ -56,6 +70,8 @@ export function captureNatives(win: typeof globalThis): Natives {
   const hasOwn = uncurry(Object.prototype.hasOwnProperty as AnyFn) as (o: object, k: string) => boolean;
   const getter = (proto: object, name: string) => uncurry(Object.getOwnPropertyDescriptor(proto, name)!.get as AnyFn);
   const ReqP = win.Request.prototype;
+  const decode = uncurry(win.TextDecoder.prototype.decode as AnyFn) as (d: TextDecoder, b: Uint8Array) => string;
+  const encode = uncurry(win.TextEncoder.prototype.encode as AnyFn) as (e: TextEncoder, t: string) => Uint8Array;
   const ResP = win.Response.prototype;
   const padStart = uncurry(String.prototype.padStart as AnyFn);
   return Object.freeze({
@@ -92,6 +108,20 @@ export function captureNatives(win: typeof globalThis): Natives {
     requestSignal: getter(ReqP, 'signal') as Natives['requestSignal'],
     responseStatus: getter(ResP, 'status') as Natives['responseStatus'],
     responseHeaders: getter(ResP, 'headers') as Natives['responseHeaders'],
+    responseStatusText: getter(ResP, 'statusText') as Natives['responseStatusText'],
+    responseUrl: getter(ResP, 'url') as Natives['responseUrl'],
+    responseRedirected: getter(ResP, 'redirected') as Natives['responseRedirected'],
+    responseBody: getter(ResP, 'body') as Natives['responseBody'],
+    Response: win.Response,
+    stringIncludes: uncurry(String.prototype.includes as AnyFn) as Natives['stringIncludes'],
+    stringSplit: uncurry(String.prototype.split as AnyFn) as Natives['stringSplit'],
+    arrayJoin: uncurry(Array.prototype.join as AnyFn) as Natives['arrayJoin'],
+    charCodeAt: uncurry(String.prototype.charCodeAt as AnyFn) as Natives['charCodeAt'],
+    fromCharCode: String.fromCharCode,
+    atob: bind.call(win.atob, win) as (s: string) => string,
+    btoa: bind.call(win.btoa, win) as (s: string) => string,
+    utf8Decode: ((d: TextDecoder) => (b: Uint8Array) => decode(d, b))(new win.TextDecoder()),
+    utf8Encode: ((e: TextEncoder) => (t: string) => encode(e, t))(new win.TextEncoder()),
     defineProperty: Object.defineProperty,
     freeze: Object.freeze,
     setTimeout: bind.call(win.setTimeout, win) as typeof setTimeout,

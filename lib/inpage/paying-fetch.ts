@@ -1,6 +1,7 @@
 import { MAX_PAYMENT_REQUIRED_HEADER, MAX_PAYMENT_RESPONSE_HEADER, MAX_V1_BODY } from '../x402/limits';
 import type { Channel } from './channel';
 import type { Natives } from './natives';
+import { redactResponse, sessionIdOf } from './redact';
 
 export type PageEvent = 'payment' | 'paymentFailed';
 
@@ -10,7 +11,6 @@ export interface PayingFetchDeps {
   emit(event: PageEvent, data: unknown): void;
 }
 
-const PAYMENT_HEADERS = ['payment-signature', 'x-payment'];
 
 function clip(value: string | null, max: number): string | null {
   // One past the limit, so the background's codec names the problem instead of a schema error.
@@ -37,12 +37,12 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
    * the ledger, so it is re-sent until it lands: otherwise money that moved stays "reserved" until
    * reconciliation. `pay` is retried once: at worst a reservation dangles until reconciliation.
    */
-  const WORKER_GONE = new Set(['extension_unavailable', 'no_reply']);
+  const workerGone = (reason: unknown) => reason === 'extension_unavailable' || reason === 'no_reply';
   const callWithRetry = async (method: string, params: unknown, attempts: number): Promise<string> => {
     for (let i = 0; ; i++) {
       const raw = await channel.request(method, params);
       const reason = ((n.parseInert(raw) as Record<string, any>).error as Record<string, any> | undefined)?.reason;
-      if (!WORKER_GONE.has(String(reason)) || i + 1 >= attempts) return raw;
+      if (!workerGone(reason) || i + 1 >= attempts) return raw;
       await new Promise((r) => n.setTimeout(r, 50 * 2 ** i));
     }
   };
@@ -57,7 +57,7 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       return n.fetch(input as RequestInfo, init);
     }
     const headers = n.requestHeaders(request);
-    const hadPayment = PAYMENT_HEADERS.some((h) => n.headersHas(headers, h));
+    const hadPayment = n.headersHas(headers, 'payment-signature') || n.headersHas(headers, 'x-payment');
     let replay: Request | null = null;
     if (!hadPayment) {
       try {
@@ -74,16 +74,17 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     const resHeaders = n.responseHeaders(response);
     const paymentRequired = n.headersGet(resHeaders, 'payment-required');
     let body: string | null = null;
-    if (paymentRequired === null) {
-      // v1 keeps its requirements in a JSON body; anything else is not ours to touch.
-      if (!/json/i.test(n.headersGet(resHeaders, 'content-type') ?? '')) return response;
+    // v1 keeps its requirements in a JSON body. Read it even beside a v2 header: a body that
+    // disagrees with the header must stop the payment, not be ignored.
+    if (/json/i.test(n.headersGet(resHeaders, 'content-type') ?? '')) {
       try {
         body = await n.responseText(n.responseClone(response));
       } catch {
-        return response;
+        body = null;
       }
-      if (!body.includes('x402Version')) return response;
+      if (body !== null && !n.stringIncludes(body, 'x402Version')) body = null;
     }
+    if (paymentRequired === null && body === null) return response;
 
     const attemptId = n.randomHex(8);
     const payRaw = await callWithRetry('pay', {
@@ -99,7 +100,7 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     if (!decision || decision.pay !== true) {
       const err = pay.error as Record<string, any> | undefined;
       // No answer at all: a reservation may exist that we will never use. Free it.
-      if (!decision && WORKER_GONE.has(String(err?.reason))) void callWithRetry('cancel', { attemptId }, 6);
+      if (!decision && workerGone(err?.reason)) void callWithRetry('cancel', { attemptId }, 6);
       if (decision) fail(url, method, String(decision.reason), String(decision.message), decision.session);
       else fail(url, method, String(err?.reason ?? 'extension_error'), String(err?.message ?? 'The wallet extension failed.'));
       return response;
@@ -140,6 +141,6 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       else fail(url, method, String(r.reason), String(r.message), r.session);
     });
     // The server refused the payment: the page gets its original 402 (the reason is in the event).
-    return status === 402 ? response : retry;
+    return status === 402 ? response : redactResponse(n, retry, sessionIdOf(n, String(decision.header.value)));
   };
 }

@@ -87,10 +87,11 @@ function parse402(raw: Raw402): Result<ParsedPaymentRequired> {
     const v2 = parseHeader(header);
     if (!v2.ok) return v2;
     // A v1 body that disagrees with the header is an ambiguity we refuse to resolve by guessing.
-    if (body.trim().startsWith('{')) {
+    // Only a body claiming to be v1 is compared (servers may echo the v2 object, or send `{}`).
+    if (body.trim().startsWith('{') && /"x402Version"\s*:\s*1\b/.test(body)) {
       const v1 = parseV1Body(body);
-      if (v1.ok && !v1.value.accepts.every((b) => v2.value.accepts.some((h) => sameTerms(h, b)))) {
-        return { ok: false, error: 'conflicting_requirements', detail: 'v1 body disagrees with PAYMENT-REQUIRED' };
+      if (!v1.ok || !v1.value.accepts.every((b) => v2.value.accepts.some((h) => sameTerms(h, b)))) {
+        return { ok: false, error: 'conflicting_requirements', detail: v1.ok ? 'v1 body disagrees with PAYMENT-REQUIRED' : `v1 body beside PAYMENT-REQUIRED is invalid (${v1.error})` };
       }
     }
     return v2;

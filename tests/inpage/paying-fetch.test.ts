@@ -121,6 +121,21 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     expect(page.sentToBackground.filter((m: any) => m.method === 'report')).toHaveLength(3);
   });
 
+  it('redacts the bearer id a facilitator echoes in PAYMENT-RESPONSE, keeping the rest of the response', async () => {
+    const { page, s } = await setup();
+    const res = await page.fetch(`${server.base}/paid`, { method: 'POST', body: 'b' });
+    const pr = res.headers.get('payment-response')!;
+    const decoded = JSON.parse(Buffer.from(pr, 'base64').toString());
+    expect(decoded).toMatchObject({ success: true, transaction: '0xfeed', extensions: { session: { id: '[redacted]', spent: '100000' } } });
+    expect(pr).not.toContain(s.secretId);
+    expect(res.url).toBe(`${server.base}/paid`);
+    expect(res.headers.get('x-echo')).toBe('kept');
+    expect(await res.json()).toEqual({ paid: true, echo: 'b' });
+    // The background still got the real settle response.
+    const [payment] = await page.waitForEvent('payment');
+    expect(payment!.data.transaction).toBe('0xfeed');
+  });
+
   it('never exposes the bearer session id in results or events', async () => {
     const { page, s } = await setup();
     await page.fetch(`${server.base}/paid`);

@@ -54,7 +54,8 @@ export async function startPaidServer(opts: { acceptSecret: () => string | null;
           return void res.end('{"refused":true}');
         }
         if (p.payload?.sessionId === opts.acceptSecret() && JSON.stringify(p.accepted) === JSON.stringify(required.accepts[0])) {
-          res.writeHead(200, { 'content-type': 'application/json', 'payment-response': header({ success: true, transaction: '0xfeed', network: 'eip155:31337' }) });
+          // Like the session facilitators, echo the session (bearer id included) in the settle response.
+          res.writeHead(200, { 'content-type': 'application/json', 'x-echo': 'kept', 'payment-response': header({ success: true, transaction: '0xfeed', network: 'eip155:31337', extensions: { session: { id: p.payload.sessionId, spent: '100000' } } }) });
           return void res.end(JSON.stringify({ paid: true, echo: Buffer.concat(chunks).toString() }));
         }
         res.writeHead(402, { 'payment-required': header({ ...required, error: 'session_not_found' }) });

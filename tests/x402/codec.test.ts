@@ -118,6 +118,9 @@ describe('parsePaymentRequired (v2 header)', () => {
     expect(parsePaymentRequired({ paymentRequired: h, body: agree }).ok).toBe(true);
     expect(parsePaymentRequired({ paymentRequired: h, body: disagree })).toMatchObject({ ok: false, error: 'conflicting_requirements' });
     expect(parsePaymentRequired({ paymentRequired: h, body: '{}' }).ok).toBe(true);
+    // A broken v1 body beside the header is refused too; an echo of the v2 object is not v1.
+    expect(parsePaymentRequired({ paymentRequired: h, body: '{"x402Version":1,"accepts":[{"scheme":"session"}]}' })).toMatchObject({ ok: false, error: 'conflicting_requirements' });
+    expect(parsePaymentRequired({ paymentRequired: h, body: JSON.stringify(paymentRequiredObject()) }).ok).toBe(true);
   });
 });
 
