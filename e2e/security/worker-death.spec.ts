@@ -1,0 +1,88 @@
+import type { Route } from '@playwright/test';
+import { expect, securityRow, test } from '../fixtures';
+import { stopServiceWorkers } from '../support/extension';
+import { rng, SEED } from '../support/random';
+import { facilitatorSession, openSession } from '../support/sessions';
+import { readStore } from '../support/store';
+
+type Step = 'when the 402 arrives' | 'while pay is being decided' | 'after reserve, before the retry leaves' | 'after the retry was sent' | 'before commit (report in flight)';
+const STEPS: Step[] = ['when the 402 arrives', 'while pay is being decided', 'after reserve, before the retry leaves', 'after the retry was sent', 'before commit (report in flight)'];
+
+test(`service-worker death at each step of 30 paid calls (seed ${SEED}): ledger = facilitator = chain, nothing dangling, nothing paid twice`, async ({ ext, dapp, stack, wallet, chain }) => {
+  const random = rng(SEED);
+  const price = stack.api.prices.cheap;
+  const url = stack.api.url + stack.api.paths.cheap;
+  await openSession(ext.context, dapp, stack, { cap: '1.00' });
+  const recipientBefore = await chain.balanceOf(stack.api.recipient);
+  const payerBefore = await chain.balanceOf(wallet.address);
+
+  let step: Step = STEPS[0]!;
+  let kills = 0;
+  const kill = async () => {
+    await stopServiceWorkers(dapp);
+    kills++;
+  };
+  await dapp.route(url, async (route: Route) => {
+    const paying = !!route.request().headers()['payment-signature'];
+    if (!paying && step === 'when the 402 arrives') {
+      const res = await route.fetch();
+      await kill();
+      return route.fulfill({ response: res });
+    }
+    if (!paying && step === 'while pay is being decided') {
+      const res = await route.fetch();
+      await route.fulfill({ response: res });
+      // The page is now reading the 402 and asking the worker to pay: kill it a few ms in.
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 6)));
+      await kill();
+      return;
+    }
+    if (paying && step === 'after reserve, before the retry leaves') {
+      await kill();
+      return route.continue();
+    }
+    if (paying && step === 'after the retry was sent') {
+      const res = await route.fetch();
+      await kill();
+      return route.fulfill({ response: res });
+    }
+    return route.continue();
+  });
+
+  const perStep = new Map<Step, number[]>();
+  for (let i = 0; i < 30; i++) {
+    step = STEPS[Math.floor(random() * STEPS.length)]!;
+    const status = await dapp.evaluate(async (u) => (await fetch(u)).status, url);
+    if (step === 'before commit (report in flight)') await kill();
+    perStep.set(step, [...(perStep.get(step) ?? []), status]);
+  }
+  await dapp.unroute(url);
+
+  const sw = await ext.serviceWorker();
+  await expect.poll(async () => (await readStore(sw)).payments.filter((p) => p.status === 'reserved').length, { timeout: 30_000 }).toBe(0);
+  const store = await readStore(sw);
+  const session = store.sessions[0]!;
+  const remote = await facilitatorSession(stack, session.secretId);
+  const paid200 = [...perStep.values()].flat().filter((s) => s === 200).length;
+  const onChain = (await chain.balanceOf(stack.api.recipient)) - recipientBefore;
+  const payerDelta = payerBefore - (await chain.balanceOf(wallet.address));
+  const settled = store.payments.filter((p) => p.status === 'settled').length;
+
+  for (const [s, statuses] of perStep) {
+    securityRow('worker death', `stop the worker ${s} (${statuses.length} calls)`, `${statuses.length} paid`, `${statuses.filter((x) => x === 200).length} paid`);
+  }
+  securityRow('worker death', `${kills} worker stops over 30 calls: extension spent`, String(30n * price), session.spent);
+  securityRow('worker death', 'facilitator GET /sessions/:id spent', String(30n * price), remote.spent);
+  securityRow('worker death', 'on-chain transfers to the recipient (and from the payer)', `${30n * price} / ${30n * price}`, `${onChain} / ${payerDelta}`);
+  securityRow('worker death', 'reservations left dangling', '0', String(store.payments.filter((p) => p.status === 'reserved').length));
+  securityRow('worker death', 'calls paid twice (settled records beyond 200 responses)', '0', String(settled - paid200));
+
+  expect(paid200).toBe(30);
+  expect(session.spent).toBe(String(30n * price));
+  expect(remote.spent).toBe(session.spent);
+  expect(onChain).toBe(30n * price);
+  expect(payerDelta).toBe(30n * price);
+  expect(session.reserved).toBe('0');
+  expect(settled).toBe(30);
+  expect(kills).toBeGreaterThanOrEqual(30);
+});
