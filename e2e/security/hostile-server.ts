@@ -164,6 +164,9 @@ export async function startHostileServer(cases: CorpusCase[], ctx: TemplateConte
     urlOf: (id: string) => `${base}/case/${encodeURIComponent(id)}`,
     paidAttempts,
     served,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
   };
 }
