@@ -74,6 +74,8 @@ export interface FacilitatorClientOptions {
   fetch?: typeof fetch;
   /** Per request; a facilitator slower than this is treated as down. */
   timeoutMs?: number;
+  /** For `POST /sessions` only. */
+  registrationTimeoutMs?: number;
 }
 
 /** HTTP client for a session facilitator. Every answer is validated; every failure is typed. */
@@ -81,6 +83,7 @@ export class FacilitatorClient {
   readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly registrationTimeoutMs: number;
 
   constructor(url: string, options: FacilitatorClientOptions = {}) {
     const parsed = parseFacilitatorUrl(url);
@@ -88,6 +91,7 @@ export class FacilitatorClient {
     this.baseUrl = normalizeBaseUrl(parsed);
     this.fetchImpl = options.fetch ?? ((...a) => fetch(...a));
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.registrationTimeoutMs = options.registrationTimeoutMs ?? 60_000;
   }
 
   async supported(): Promise<SupportedResponse> {
@@ -114,8 +118,12 @@ export class FacilitatorClient {
     return { spender, extra };
   }
 
+  /**
+   * Its answer carries the session id, which cannot be recovered later (a late 201 after we gave up
+   * is a session nobody can use), so this call waits much longer than the others.
+   */
   async openSession(endpoint: string, body: Record<string, unknown>): Promise<OpenedSession> {
-    const { status, json } = await this.request('POST', endpoint, body);
+    const { status, json } = await this.request('POST', endpoint, body, this.registrationTimeoutMs);
     if (status === 201 || status === 200) return this.validate(OpenedSchema, json, 'POST /sessions');
     const reason = errorText(json);
     if (status >= 400 && status < 500) throw new FacilitatorError('rejected', `The facilitator refused the session: ${reason ?? `HTTP ${status}`}`, status);
@@ -135,9 +143,9 @@ export class FacilitatorClient {
     return r.data;
   }
 
-  private async request(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  private async request(method: 'GET' | 'POST', url: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<{ status: number; json: unknown }> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       let res: Response;
       try {
@@ -150,12 +158,12 @@ export class FacilitatorClient {
           redirect: 'error',
         });
       } catch {
-        if (controller.signal.aborted) throw new FacilitatorError('timeout', `The facilitator did not answer within ${this.timeoutMs} ms.`);
+        if (controller.signal.aborted) throw new FacilitatorError('timeout', `The facilitator did not answer within ${timeoutMs} ms.`);
         throw new FacilitatorError('unreachable', `Could not reach the facilitator at ${new URL(url).host}.`);
       }
       const text = await readBounded(res, MAX_RESPONSE, controller);
       if (text === null) {
-        if (controller.signal.aborted) throw new FacilitatorError('timeout', `The facilitator did not answer within ${this.timeoutMs} ms.`);
+        if (controller.signal.aborted) throw new FacilitatorError('timeout', `The facilitator did not answer within ${timeoutMs} ms.`);
         throw new FacilitatorError('bad_response', 'The facilitator sent an oversized or unreadable answer.', res.status);
       }
       const parsed = text === '' ? { ok: true as const, value: null } : parseUntrustedJson(text);
