@@ -104,6 +104,20 @@ describe('opening a session when the facilitator fails after the approve', () =>
     expect((await service.pay(A, pay())).pay).toBe(true);
   });
 
+  it('the approval can only lower cap and expiry: a raised decision is refused before the wallet is asked', async () => {
+    let walletAsked = 0;
+    for (const decision of [{ cap: '1000001', expiresIn: 3600 }, { cap: '1000000', expiresIn: 3601 }, { cap: '0', expiresIn: 3600 }, { cap: '500000', expiresIn: 30 }]) {
+      const { service, db } = testService({
+        approvals: { request: async () => decision },
+        signer: { approve: async () => { walletAsked++; return signer.approve(); } },
+        facilitator: facilitatorStub({ open: async () => ({ sessionId: 'never-reached' }) }),
+      });
+      await expect(service.requestSession(A, params)).rejects.toMatchObject({ reason: 'invalid_decision' });
+      expect(await db.sessions.count()).toBe(0);
+    }
+    expect(walletAsked).toBe(0);
+  });
+
   it('a facilitator that refuses the approval fails the request without a pending session', async () => {
     const { service, db } = testService({
       approvals: approvals as never,
