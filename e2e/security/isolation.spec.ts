@@ -142,8 +142,10 @@ test.describe('origin isolation', () => {
         await window.x402session!.requestSession({} as never).catch((e: Error) => errors.push(String(e)));
         await new Promise((r) => setTimeout(r, 500));
         const sessions = await window.x402session!.getSessions();
-        return { seen: (window as any).__seen as string[], events: JSON.stringify(events), responses, errors, sessions: JSON.stringify(sessions), perf: JSON.stringify(performance.getEntries().map((e) => e.name)) };
-      }, url);
+        const out = { hookFailures: ((window as any).__hookFailures ?? []) as string[], seen: (window as any).__seen as string[], events: JSON.stringify(events), responses, errors, sessions: JSON.stringify(sessions), perf: JSON.stringify(performance.getEntries().map((e) => e.name)) };
+        // The hooks also patch JSON and Object.prototype: hand back one string made with the page's pristine stringify.
+        return (window as any).__stringify(out) as string;
+      }, url).then((text) => JSON.parse(text) as { hookFailures: string[]; seen: string[]; events: string; responses: string[]; errors: string[]; sessions: string; perf: string });
       const store = await readStore(await ext.serviceWorker());
       const secret = store.sessions[0]!.secretId as string;
       expect(secret.length).toBeGreaterThanOrEqual(16);
@@ -151,9 +153,11 @@ test.describe('origin isolation', () => {
       for (const [name, text] of where) securityRow('bearer id', `visible to the page via ${name}`, 'absent', text.includes(secret) ? 'PRESENT' : 'absent');
       const sawPaymentResponse = visible.seen.some((v) => v.startsWith('payment-response: '));
       securityRow('bearer id', 'the hooks really ran on the paid path (saw PAYMENT-RESPONSE, > 20 values)', 'yes', sawPaymentResponse && visible.seen.length > 20 ? 'yes' : `no (${visible.seen.length} values)`);
+      securityRow('bearer id', 'page hooks on the engine\'s own lookups (Promise constructor, Response then) refused', 'Response.prototype.then, Promise.prototype.constructor', visible.hookFailures.join(', '));
       securityRow('bearer id', 'paid calls made under the hooks', '3 settled', `${store.payments.filter((p) => p.status === 'settled').length} settled`);
       for (const [, text] of where) expect(text.includes(secret)).toBe(false);
       expect(sawPaymentResponse).toBe(true);
+      expect(visible.hookFailures).toEqual(['Response.prototype.then', 'Promise.prototype.constructor']);
       expect(visible.seen.length).toBeGreaterThan(20);
       expect(store.payments.filter((p) => p.status === 'settled')).toHaveLength(3);
     } finally {

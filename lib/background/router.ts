@@ -61,7 +61,7 @@ export class PageRouter {
     }
     // `report` and `cancel` finish money already reserved: never rate-limit them.
     if (method !== 'report' && method !== 'cancel' && !this.limits[spec.security].take(caller.origin)) {
-      if (method === 'pay') return { pay: false, reason: 'rate_limited', message: 'Too many payment requests from this site; slow down.' };
+      if (method === 'pay' || method === 'prepay') return { pay: false, reason: 'rate_limited', message: 'Too many payment requests from this site; slow down.' };
       throw new WalletError(RpcCode.LimitExceeded, 'rate_limited', 'Too many requests from this site; slow down.');
     }
     this.options.onCall?.(caller, method);
@@ -78,6 +78,8 @@ export class PageRouter {
         return this.service.pay(caller, p);
       case 'report':
         return this.service.report(caller, p);
+      case 'prepay':
+        return this.service.prepay(caller, p);
       case 'cancel':
         return this.service.cancel(caller, p);
       case 'subscribe':

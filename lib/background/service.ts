@@ -3,7 +3,7 @@ import type { ApprovalResult, ApproveRequest, ChainAdapter, TokenInfo } from '..
 import { RpcCode, WalletError } from '../errors';
 import { FacilitatorClient, FacilitatorError } from '../facilitator/client';
 import { parseFacilitatorUrl, resolveSessionsEndpoint } from '../facilitator/url';
-import type { CancelParams, PayParams, ReportParams, RequestSessionParams } from '../messaging/page-methods';
+import type { CancelParams, PayParams, PrepayParams, ReportParams, RequestSessionParams } from '../messaging/page-methods';
 import type { WalletDb } from '../sessions/db';
 import { randomId } from '../sessions/ids';
 import { Ledger, termsMismatch, type DeclineReason } from '../sessions/ledger';
@@ -13,6 +13,7 @@ import { decodePaymentResponse, encodePaymentHeader, parsePaymentRequired, type 
 import { networkLabel, normalizeNetwork, type NetworkInfo } from '../x402/networks';
 import type { PageCaller } from './sender';
 import { reasonMessage } from './reasons';
+import { RouteBook, routeKey } from './routes';
 
 export interface TokenView extends TokenInfo {
   /** From our built-in list (true) or read from the chain (false). */
@@ -75,6 +76,8 @@ export interface WalletServiceDeps {
   promptOn402?: () => Promise<boolean>;
   /** Default cap proposed for a bare 402, in calls at its price. */
   callsPerDefaultCap?: number;
+  /** Pre-emptive payment on routes already paid (the person can turn it off). */
+  preemptive?: () => Promise<boolean>;
   /** Waits between `POST /sessions` attempts after the wallet's approve landed. */
   registrationRetryDelaysMs?: number[];
   log?: (event: string, data: Record<string, unknown>) => void;
@@ -85,7 +88,7 @@ export type PayResult =
   | { pay: false; reason: string; message: string; session?: PublicSessionView };
 
 export type ReportResult =
-  | { outcome: 'settled'; transaction?: string; amount: string; session: PublicSessionView }
+  | { outcome: 'settled'; transaction?: string; amount: string; session: PublicSessionView; route?: string }
   | { outcome: 'failed'; reason: string; message: string; session?: PublicSessionView }
   | { outcome: 'unknown'; reason: string; message: string };
 
@@ -117,6 +120,9 @@ export class WalletService {
   private readonly now: () => number;
   private readonly pending = new Map<string, Promise<SessionRecord | null>>();
   private readonly cooldownUntil = new Map<string, number>();
+  private readonly routes = new RouteBook();
+  /** What each outstanding ticket paid for, so a settled one teaches its route. */
+  private readonly ticketRoutes = new Map<string, { key: string; parsed: ParsedPaymentRequired; option: PaymentOption; prepaid: boolean }>();
 
   constructor(private readonly deps: WalletServiceDeps) {
     this.db = deps.db;
@@ -185,6 +191,37 @@ export class WalletService {
     const done = await this.ledger.release(held.id, 'not_sent');
     if (done) this.deps.notify?.(done.session);
     return !!done;
+  }
+
+  /**
+   * Pre-emptive payment: the page is about to send a request to a route this origin has paid
+   * before. Reserve and hand back the header for the *first* send. A 402 anyway makes the page fall
+   * back to the normal path (and forgets the route).
+   */
+  async prepay(caller: PageCaller, p: PrepayParams): Promise<PayResult> {
+    const key = routeKey(p.url, p.method);
+    const route = key ? this.routes.get(caller.origin, key) : undefined;
+    if (!key || !route || (this.deps.preemptive && !(await this.deps.preemptive()))) return this.decline('no_route', 'No pre-emptive payment for this route.');
+    const { option, parsed } = route;
+    let outcome;
+    try {
+      outcome = await this.ledger.reserve({
+        origin: caller.origin,
+        url: p.url,
+        method: p.method.toUpperCase(),
+        attemptId: p.attemptId,
+        terms: { scheme: option.scheme, network: option.networkInfo!.id, asset: option.asset, payTo: option.payTo, amount: option.amount },
+      });
+    } catch {
+      return this.decline('storage_error');
+    }
+    if (!outcome.ok) {
+      this.routes.forget(caller.origin, key);
+      return this.decline('no_route', 'The route\'s session cannot pay now; using the normal path.');
+    }
+    const header = encodePaymentHeader(parsed, option, adapterFor(outcome.session.family)!.paymentPayload(outcome.session.secretId, option));
+    this.ticketRoutes.set(outcome.payment.id, { key, parsed, option, prepaid: true });
+    return { pay: true, ticket: outcome.payment.id, header, amount: outcome.payment.amount, session: toPublicView(outcome.session) };
   }
 
   private async decidePayment(caller: PageCaller, p: PayParams): Promise<PayResult & { detail?: string }> {
@@ -260,13 +297,22 @@ export class WalletService {
       return { outcome: 'unknown', reason: 'network_error', message: 'The paid retry got no answer; the wallet will check with the facilitator.' };
     }
     const settle = decodePaymentResponse(p.paymentResponse);
+    const paidFor = this.ticketRoutes.get(payment.id);
+    this.ticketRoutes.delete(payment.id);
     if (p.status >= 200 && p.status < 400 && !(settle.ok && !settle.value.success)) {
       const tx = settle.ok ? settle.value.transaction : undefined;
       const done = await this.ledger.commit(payment.id, tx ? { txHash: tx } : {});
       const session = done?.session ?? (await this.db.sessions.get(payment.sessionId));
       if (done) this.deps.notify?.(done.session);
-      return { outcome: 'settled', ...(tx ? { transaction: tx } : {}), amount: payment.amount, session: toPublicView(session!) };
+      let route: string | undefined;
+      if (paidFor && session?.status === 'active' && (!this.deps.preemptive || (await this.deps.preemptive()))) {
+        this.routes.learn(caller.origin, paidFor.key, { sessionId: payment.sessionId, parsed: paidFor.parsed, option: paidFor.option });
+        route = paidFor.key;
+      }
+      return { outcome: 'settled', ...(tx ? { transaction: tx } : {}), amount: payment.amount, session: toPublicView(session!), ...(route ? { route } : {}) };
     }
+    // Refused: a pre-emptive route is stale (price or session changed); the next 402 re-learns it.
+    if (paidFor) this.routes.forget(caller.origin, paidFor.key);
     let reason = `http_${p.status}`;
     if (settle.ok && !settle.value.success) reason = settle.value.errorReason ?? 'settlement_failed';
     else {
@@ -322,6 +368,7 @@ export class WalletService {
   }
 
   async endSessionById(id: string, reason: 'ended_by_site' | 'ended_by_user'): Promise<SessionRecord | null> {
+    this.routes.forgetSession(id);
     const updated = await this.ledger.setStatus(id, 'revoked', reason);
     if (updated) this.deps.notify?.(updated);
     return updated;
@@ -397,6 +444,9 @@ export class WalletService {
       if (outcome.ok) {
         const adapter = adapterFor(network.family)!;
         const header = encodePaymentHeader(parsed, option, adapter.paymentPayload(outcome.session.secretId, option));
+        const key = routeKey(p.url, p.method);
+        if (key) this.ticketRoutes.set(outcome.payment.id, { key, parsed, option, prepaid: false });
+        if (this.ticketRoutes.size > 5000) this.ticketRoutes.delete(this.ticketRoutes.keys().next().value!);
         return { pay: true, ticket: outcome.payment.id, header, amount: outcome.payment.amount, session: toPublicView(outcome.session) };
       }
       if (rank.indexOf(outcome.reason) >= rank.indexOf(best.reason)) best = { reason: outcome.reason, ...(outcome.session ? { session: outcome.session } : {}) };

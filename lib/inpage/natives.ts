@@ -53,7 +53,27 @@ export interface Natives {
   setTimeout: typeof setTimeout;
 }
 
+/**
+ * Two lookups the engine itself makes can hand our objects to a page getter:
+ * - `await p` reads `p.constructor` (a getter there could attach its own `then` to our promises,
+ *   including the one carrying the payment header);
+ * - resolving a promise with a Response reads `response.then`, which falls through to
+ *   `Object.prototype.then` (a getter there would receive the raw paid response).
+ * Pinning both at document_start, non-configurable, closes them for the life of the page. The web-
+ * visible cost: `Response.prototype.then` exists and is undefined (so a Response stays non-thenable).
+ */
+function pinEngineLookups(win: typeof globalThis): void {
+  const pin = (target: object, key: string, value: unknown) => {
+    const d = Object.getOwnPropertyDescriptor(target, key);
+    if (d && !d.configurable) return;
+    Object.defineProperty(target, key, { value, writable: false, enumerable: false, configurable: false });
+  };
+  pin(win.Promise.prototype, 'constructor', win.Promise);
+  pin(win.Response.prototype, 'then', undefined);
+}
+
 export function captureNatives(win: typeof globalThis): Natives {
+  pinEngineLookups(win);
   const bind = Function.prototype.bind;
   const call = Function.prototype.call;
   // uncurry(Headers.prototype.get)(h, name) === h.get(name), immune to later prototype patches.

@@ -41,6 +41,13 @@ export const PayParams = z.strictObject({
 });
 export type PayParams = z.infer<typeof PayParams>;
 
+export const PrepayParams = z.strictObject({
+  url: z.string().max(8192),
+  method: z.string().regex(/^[A-Za-z]{1,16}$/),
+  attemptId: z.string().regex(/^[0-9a-f]{16,64}$/),
+});
+export type PrepayParams = z.infer<typeof PrepayParams>;
+
 export const CancelParams = z.strictObject({ attemptId: z.string().regex(/^[0-9a-f]{16,64}$/) });
 export type CancelParams = z.infer<typeof CancelParams>;
 
@@ -61,6 +68,8 @@ export const PAGE_METHODS = {
   endSession: { params: z.strictObject({ id: z.string().min(1).max(64) }), security: 'write' },
   pay: { params: PayParams, security: 'payment' },
   report: { params: ReportParams, security: 'payment' },
+  /** Pre-emptive payment for a route this origin already paid. */
+  prepay: { params: PrepayParams, security: 'payment' },
   /** The page gave up on an attempt whose `pay` reply it never received. */
   cancel: { params: CancelParams, security: 'payment' },
   /** Register this frame for `sessionChanged` pushes. */
