@@ -3,7 +3,7 @@ import { expect, securityRow, test } from '../fixtures';
 import { stopServiceWorkers } from '../support/extension';
 import { rng, SEED } from '../support/random';
 import { facilitatorSession, openSession } from '../support/sessions';
-import { readStore } from '../support/store';
+import { readStore, setSettings } from '../support/store';
 
 type Step = 'when the 402 arrives' | 'while pay is being decided' | 'after reserve, before the retry leaves' | 'after the retry was sent' | 'before commit (report in flight)';
 const STEPS: Step[] = ['when the 402 arrives', 'while pay is being decided', 'after reserve, before the retry leaves', 'after the retry was sent', 'before commit (report in flight)'];
@@ -13,6 +13,8 @@ test(`service-worker death at each step of 30 paid calls (seed ${SEED}): ledger 
   const price = stack.api.prices.cheap;
   const url = stack.api.url + stack.api.paths.cheap;
   await openSession(ext.context, dapp, stack, { cap: '1.00' });
+  // The classic 402 → pay → retry path; the pre-emptive path has its own test below.
+  await setSettings(await ext.serviceWorker(), { preemptive: false });
   const recipientBefore = await chain.balanceOf(stack.api.recipient);
   const payerBefore = await chain.balanceOf(wallet.address);
 
@@ -85,4 +87,44 @@ test(`service-worker death at each step of 30 paid calls (seed ${SEED}): ledger 
   expect(session.reserved).toBe('0');
   expect(settled).toBe(30);
   expect(kills).toBeGreaterThanOrEqual(30);
+});
+
+test(`service-worker death around pre-emptive payments (seed ${SEED}): every call paid once, ledger = facilitator = chain`, async ({ ext, dapp, stack, chain }) => {
+  const random = rng(SEED + 1);
+  const price = stack.api.prices.cheap;
+  const url = stack.api.url + stack.api.paths.cheap;
+  await openSession(ext.context, dapp, stack, { cap: '1.00' });
+  const recipientBefore = await chain.balanceOf(stack.api.recipient);
+  let requests = 0;
+  let firstSendPaid = 0;
+  let killNext: 'after the pre-paid request was sent' | 'before commit (report in flight)' | null = null;
+  await dapp.route(url, async (route) => {
+    requests++;
+    const paying = !!route.request().headers()['payment-signature'];
+    const res = await route.fetch();
+    if (paying && killNext === 'after the pre-paid request was sent') await stopServiceWorkers(dapp);
+    return route.fulfill({ response: res });
+  });
+  const statuses: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    // Two calls in a row teach the route and use it; then the worker dies somewhere around the next.
+    killNext = i % 2 === 0 ? null : random() < 0.5 ? 'after the pre-paid request was sent' : 'before commit (report in flight)';
+    const before = requests;
+    statuses.push(await dapp.evaluate(async (u) => (await fetch(u)).status, url));
+    if (requests - before === 1) firstSendPaid++;
+    if (killNext === 'before commit (report in flight)') await stopServiceWorkers(dapp);
+  }
+  await dapp.unroute(url);
+  const sw = await ext.serviceWorker();
+  await expect.poll(async () => (await readStore(sw)).payments.filter((p) => p.status === 'reserved').length, { timeout: 30_000 }).toBe(0);
+  const store = await readStore(sw);
+  const remote = await facilitatorSession(stack, store.sessions[0]!.secretId);
+  const onChain = (await chain.balanceOf(stack.api.recipient)) - recipientBefore;
+  securityRow('worker death', 'pre-emptive: calls paid on their first send (no 402 round trip)', '≥ 1', firstSendPaid >= 1 ? '≥ 1' : '0');
+  securityRow('worker death', 'pre-emptive with worker stops: ledger = facilitator = chain', `${12n * price} = ${12n * price} = ${12n * price}`, `${store.sessions[0]!.spent} = ${remote.spent} = ${onChain}`);
+  expect(statuses).toEqual(Array(12).fill(200));
+  expect(firstSendPaid).toBeGreaterThanOrEqual(1);
+  expect(store.sessions[0]!.spent).toBe(String(12n * price));
+  expect(remote.spent).toBe(String(12n * price));
+  expect(onChain).toBe(12n * price);
 });

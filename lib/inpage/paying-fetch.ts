@@ -11,6 +11,7 @@ export interface PayingFetchDeps {
   emit(event: PageEvent, data: unknown): void;
 }
 
+type Reply = Record<string, any>;
 
 function clip(value: string | null, max: number): string | null {
   // One past the limit, so the background's codec names the problem instead of a schema error.
@@ -23,11 +24,19 @@ function clip(value: string | null, max: number): string | null {
  * page untouched; a payable one is retried exactly once with the header the background reserved
  * for; a request that already carried a payment header is never paid.
  *
+ * Pre-emptive payment: once this page has paid a route (method + URL path), the next request to it
+ * asks the background first and carries the header on its first send — one round trip instead of
+ * two. If the server answers 402 anyway, that 402 goes through the normal path.
+ *
  * Hardening: the payment header (a bearer credential) exists only in null-prototype objects and in
- * the retry Request, which is handed straight to the captured native fetch and never returned from
- * an async function, so page getters on Object.prototype (`then`, `signal`, …) never see it.
+ * the request handed straight to the captured native fetch, never returned from an async function,
+ * so page getters on Object.prototype (`then`, `signal`, …) never see it.
  */
 export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof fetch {
+  /** Routes this page has paid, as "METHOD url-without-query" (no secrets). */
+  const knownRoutes = new Set<string>();
+  const routeOf = (url: string, method: string) => `${method} ${n.stringSplit(n.stringSplit(url, '#')[0]!, '?')[0]}`;
+
   const fail = (url: string, method: string, reason: string, message: string, session?: unknown) =>
     emit('paymentFailed', { url, method, reason, message, ...(session ? { session } : {}) });
 
@@ -35,18 +44,74 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
    * A call that met a worker being stopped (Chrome stops idle workers; tests stop them on purpose)
    * gets `extension_unavailable`; the next message starts a fresh worker. `report` is idempotent in
    * the ledger, so it is re-sent until it lands: otherwise money that moved stays "reserved" until
-   * reconciliation. `pay` is retried once: at worst a reservation dangles until reconciliation.
+   * reconciliation. `pay` is retried once: the attempt id makes the retry reuse its reservation.
    */
   const workerGone = (reason: unknown) => reason === 'extension_unavailable' || reason === 'no_reply';
   const callWithRetry = async (method: string, params: unknown, attempts: number): Promise<string> => {
     for (let i = 0; ; i++) {
       const raw = await channel.request(method, params);
-      const reason = ((n.parseInert(raw) as Record<string, any>).error as Record<string, any> | undefined)?.reason;
+      const reason = ((n.parseInert(raw) as Reply).error as Reply | undefined)?.reason;
       if (!workerGone(reason) || i + 1 >= attempts) return raw;
       await new Promise((r) => n.setTimeout(r, 50 * 2 ** i));
     }
   };
   const report = (params: Record<string, unknown>) => callWithRetry('report', params, 6);
+
+  /** Ask for a header (`pay` after a 402, `prepay` before the first send); null when none. */
+  async function decide(method: 'pay' | 'prepay', params: Record<string, unknown>, url: string, verb: string, quiet: boolean): Promise<Reply | null> {
+    const attemptId = params.attemptId as string;
+    const reply = n.parseInert(await callWithRetry(method, params, 2)) as Reply;
+    const decision = reply.result as Reply | undefined;
+    if (decision && decision.pay === true) return decision;
+    const err = reply.error as Reply | undefined;
+    // No answer at all: a reservation may exist that we will never use. Free it.
+    if (!decision && workerGone(err?.reason)) void callWithRetry('cancel', { attemptId }, 6);
+    if (!quiet) {
+      if (decision) fail(url, verb, String(decision.reason), String(decision.message), decision.session);
+      else fail(url, verb, String(err?.reason ?? 'extension_error'), String(err?.message ?? 'The wallet extension failed.'));
+    }
+    return null;
+  }
+
+  /** Send `base` with the reserved header and report what came back. Returns the raw response. */
+  async function sendPaid(base: Request, decision: Reply, url: string, verb: string, quiet: boolean): Promise<Response> {
+    const ticket = String(decision.ticket);
+    if (n.requestSignal(base).aborted) {
+      void report({ ticket, status: 0, paymentResponse: null, paymentRequired: null, sent: false });
+      throw new DOMException('The operation was aborted.', 'AbortError');
+    }
+    const record = n.inert() as Record<string, string>;
+    n.headersForEach(n.requestHeaders(base), (value, name) => {
+      record[name] = value;
+    });
+    record[String(decision.header.name)] = String(decision.header.value);
+    const init = n.inert();
+    init.headers = record;
+    let res: Response;
+    try {
+      res = await n.fetch(new n.Request(base, init as RequestInit));
+    } catch (error) {
+      // Unknown whether it reached the server: the background keeps the reservation and asks the
+      // facilitator later. The page sees the same network error a plain fetch would give.
+      void report({ ticket, status: 0, paymentResponse: null, paymentRequired: null });
+      throw error;
+    }
+    const headers = n.responseHeaders(res);
+    void report({
+      ticket,
+      status: n.responseStatus(res),
+      paymentResponse: clip(n.headersGet(headers, 'payment-response') ?? n.headersGet(headers, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),
+      paymentRequired: clip(n.headersGet(headers, 'payment-required'), MAX_PAYMENT_REQUIRED_HEADER),
+    }).then((raw) => {
+      const r = (n.parseInert(raw) as Reply).result as Reply | undefined;
+      if (!r) return;
+      if (r.outcome === 'settled') {
+        if (typeof r.route === 'string') knownRoutes.add(r.route);
+        emit('payment', { url, method: verb, amount: r.amount, ...(r.transaction ? { transaction: r.transaction } : {}), session: r.session });
+      } else if (!quiet) fail(url, verb, String(r.reason), String(r.message), r.session);
+    });
+    return res;
+  }
 
   return async function x402fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     let request: Request;
@@ -57,20 +122,32 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       return n.fetch(input as RequestInfo, init);
     }
     const headers = n.requestHeaders(request);
-    const hadPayment = n.headersHas(headers, 'payment-signature') || n.headersHas(headers, 'x-payment');
+    if (n.headersHas(headers, 'payment-signature') || n.headersHas(headers, 'x-payment')) return n.fetch(request);
     let replay: Request | null = null;
-    if (!hadPayment) {
-      try {
-        replay = n.requestClone(request);
-      } catch {
-        replay = null;
+    try {
+      replay = n.requestClone(request);
+    } catch {
+      replay = null;
+    }
+    const url = n.requestUrl(request);
+    const verb = n.requestMethod(request);
+
+    let response: Response | null = null;
+    const route = routeOf(url, verb);
+    if (replay !== null && channel.connected && knownRoutes.has(route)) {
+      const decision = await decide('prepay', { url, method: verb, attemptId: n.randomHex(8) }, url, verb, true);
+      if (decision === null) knownRoutes.delete(route);
+      else {
+        const pre = await sendPaid(request, decision, url, verb, true);
+        if (n.responseStatus(pre) !== 402) return redactResponse(n, pre, sessionIdOf(n, String(decision.header.value)));
+        // The server wants paying anyway (price or session changed): treat its 402 as the original.
+        knownRoutes.delete(route);
+        response = pre;
       }
     }
-    const response = await n.fetch(request);
-    if (n.responseStatus(response) !== 402 || hadPayment || replay === null || !channel.connected) return response;
+    response ??= await n.fetch(request);
+    if (n.responseStatus(response) !== 402 || replay === null || !channel.connected) return response;
 
-    const url = n.requestUrl(request);
-    const method = n.requestMethod(request);
     const resHeaders = n.responseHeaders(response);
     const paymentRequired = n.headersGet(resHeaders, 'payment-required');
     let body: string | null = null;
@@ -86,61 +163,22 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     }
     if (paymentRequired === null && body === null) return response;
 
-    const attemptId = n.randomHex(8);
-    const payRaw = await callWithRetry('pay', {
+    const decision = await decide(
+      'pay',
+      { url, method: verb, paymentRequired: clip(paymentRequired, MAX_PAYMENT_REQUIRED_HEADER), body: clip(body, MAX_V1_BODY), hadPayment: false, attemptId: n.randomHex(8) },
       url,
-      method,
-      paymentRequired: clip(paymentRequired, MAX_PAYMENT_REQUIRED_HEADER),
-      body: clip(body, MAX_V1_BODY),
-      hadPayment: false,
-      attemptId,
-    }, 2);
-    const pay = n.parseInert(payRaw) as Record<string, any>;
-    const decision = pay.result as Record<string, any> | undefined;
-    if (!decision || decision.pay !== true) {
-      const err = pay.error as Record<string, any> | undefined;
-      // No answer at all: a reservation may exist that we will never use. Free it.
-      if (!decision && workerGone(err?.reason)) void callWithRetry('cancel', { attemptId }, 6);
-      if (decision) fail(url, method, String(decision.reason), String(decision.message), decision.session);
-      else fail(url, method, String(err?.reason ?? 'extension_error'), String(err?.message ?? 'The wallet extension failed.'));
-      return response;
-    }
-    const ticket = String(decision.ticket);
-    if (n.requestSignal(replay).aborted) {
-      void report({ ticket, status: 0, paymentResponse: null, paymentRequired: null, sent: false });
-      return response;
-    }
-    const record = n.inert() as Record<string, string>;
-    n.headersForEach(n.requestHeaders(replay), (value, name) => {
-      record[name] = value;
-    });
-    record[String(decision.header.name)] = String(decision.header.value);
-    const retryInit = n.inert();
-    retryInit.headers = record;
+      verb,
+      false,
+    );
+    if (decision === null) return response;
     let retry: Response;
     try {
-      retry = await n.fetch(new n.Request(replay, retryInit as RequestInit));
+      retry = await sendPaid(replay, decision, url, verb, false);
     } catch (error) {
-      // Unknown whether it reached the server: the background keeps the reservation and asks the
-      // facilitator later. The page sees the same network error a plain fetch would give.
-      void report({ ticket, status: 0, paymentResponse: null, paymentRequired: null });
+      if ((error as { name?: unknown })?.name === 'AbortError' && n.requestSignal(replay).aborted) return response;
       throw error;
     }
-    const retryHeaders = n.responseHeaders(retry);
-    const status = n.responseStatus(retry);
-    const reported = report({
-      ticket,
-      status,
-      paymentResponse: clip(n.headersGet(retryHeaders, 'payment-response') ?? n.headersGet(retryHeaders, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),
-      paymentRequired: clip(n.headersGet(retryHeaders, 'payment-required'), MAX_PAYMENT_REQUIRED_HEADER),
-    });
-    void reported.then((raw) => {
-      const r = (n.parseInert(raw) as Record<string, any>).result as Record<string, any> | undefined;
-      if (!r) return;
-      if (r.outcome === 'settled') emit('payment', { url, method, amount: r.amount, ...(r.transaction ? { transaction: r.transaction } : {}), session: r.session });
-      else fail(url, method, String(r.reason), String(r.message), r.session);
-    });
     // The server refused the payment: the page gets its original 402 (the reason is in the event).
-    return status === 402 ? response : redactResponse(n, retry, sessionIdOf(n, String(decision.header.value)));
+    return n.responseStatus(retry) === 402 ? response : redactResponse(n, retry, sessionIdOf(n, String(decision.header.value)));
   };
 }

@@ -7,14 +7,16 @@ import { testService } from '../support/service';
 describe('the paying fetch wrapper (page → relay → router → ledger)', () => {
   let secret: string | null = null;
   let refuse: string | null = null;
+  let amount = '100000';
   let server: Awaited<ReturnType<typeof startPaidServer>>;
   beforeAll(async () => {
-    server = await startPaidServer({ acceptSecret: () => secret, refuseReason: () => refuse });
+    server = await startPaidServer({ acceptSecret: () => secret, refuseReason: () => refuse, amount: () => amount });
   });
   afterAll(() => server.close());
   beforeEach(() => {
     server.seen.length = 0;
     refuse = null;
+    amount = '100000';
   });
 
   async function setup(sessionOver = {}) {
@@ -134,6 +136,54 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     // The background still got the real settle response.
     const [payment] = await page.waitForEvent('payment');
     expect(payment!.data.transaction).toBe('0xfeed');
+  });
+
+  it('pre-emptive: a route paid once is paid on the first send next time (one request, not two)', async () => {
+    const { page, db, s } = await setup();
+    expect((await page.fetch(`${server.base}/paid?q=1`, { method: 'POST', body: 'a' })).status).toBe(200);
+    await page.waitForEvent('payment');
+    server.seen.length = 0;
+    const res = await page.fetch(`${server.base}/paid?q=2`, { method: 'POST', body: 'b' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ paid: true, echo: 'b' });
+    expect(server.seen).toHaveLength(1);
+    expect(server.seen[0]!.paymentSignature).toBeDefined();
+    await page.waitForEvent('payment', 2);
+    expect(await db.sessions.get(s.id)).toMatchObject({ spent: '200000', reserved: '0' });
+    // Another method or path is another route: the normal 402 dance.
+    server.seen.length = 0;
+    expect((await page.fetch(`${server.base}/paid`)).status).toBe(200);
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it('pre-emptive: when the server still answers 402 (price changed) it falls back to the normal path, paying once', async () => {
+    const { page, db, s } = await setup();
+    await page.fetch(`${server.base}/paid`);
+    await page.waitForEvent('payment');
+    amount = '150000';
+    server.seen.length = 0;
+    const res = await page.fetch(`${server.base}/paid`);
+    expect(res.status).toBe(200);
+    expect(server.seen.map((r) => !!r.paymentSignature)).toEqual([true, true]);
+    const second = JSON.parse(Buffer.from(server.seen[1]!.paymentSignature!, 'base64').toString());
+    expect(second.accepted.amount).toBe('150000');
+    await page.waitForEvent('payment', 2);
+    await expect.poll(async () => (await db.sessions.get(s.id))?.spent).toBe('250000');
+    expect((await db.payments.toArray()).map((p) => p.status).sort()).toEqual(['released', 'settled', 'settled']);
+    expect(page.events.filter((e) => e.event === 'paymentFailed')).toHaveLength(0);
+  });
+
+  it('pre-emptive payment can be turned off', async () => {
+    const t = testService({ preemptive: async () => false });
+    const s = sessionRecord({ origin: 'http://dapp.test' });
+    secret = s.secretId;
+    await t.db.sessions.add(s);
+    const page = testPage(t.router, 'http://dapp.test');
+    await page.fetch(`${server.base}/paid`);
+    await page.waitForEvent('payment');
+    server.seen.length = 0;
+    await page.fetch(`${server.base}/paid`);
+    expect(server.seen.map((r) => !!r.paymentSignature)).toEqual([false, true]);
   });
 
   it('never exposes the bearer session id in results or events', async () => {

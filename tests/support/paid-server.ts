@@ -14,7 +14,7 @@ export interface SeenRequest {
   xPayment?: string;
 }
 
-export async function startPaidServer(opts: { acceptSecret: () => string | null; refuseReason?: () => string | null }) {
+export async function startPaidServer(opts: { acceptSecret: () => string | null; refuseReason?: () => string | null; amount?: () => string }) {
   const seen: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -24,7 +24,7 @@ export async function startPaidServer(opts: { acceptSecret: () => string | null;
       const sig = req.headers['payment-signature'] as string | undefined;
       const xp = req.headers['x-payment'] as string | undefined;
       seen.push({ path: url.pathname, method: req.method ?? 'GET', body: Buffer.concat(chunks).toString(), ...(sig ? { paymentSignature: sig } : {}), ...(xp ? { xPayment: xp } : {}) });
-      const required = paymentRequiredObject([sessionAccept()], { resource: { url: `http://127.0.0.1${url.pathname}` } });
+      const required = paymentRequiredObject([sessionAccept(opts.amount ? { amount: opts.amount() } : {})], { resource: { url: `http://127.0.0.1${url.pathname}` } });
       if (url.pathname === '/free') return void res.end('free');
       if (url.pathname === '/plain402') {
         res.writeHead(402, { 'content-type': 'text/plain' });
@@ -58,7 +58,9 @@ export async function startPaidServer(opts: { acceptSecret: () => string | null;
           res.writeHead(200, { 'content-type': 'application/json', 'x-echo': 'kept', 'payment-response': header({ success: true, transaction: '0xfeed', network: 'eip155:31337', extensions: { session: { id: p.payload.sessionId, spent: '100000' } } }) });
           return void res.end(JSON.stringify({ paid: true, echo: Buffer.concat(chunks).toString() }));
         }
-        res.writeHead(402, { 'payment-required': header({ ...required, error: 'session_not_found' }) });
+        // What @x402/express answers when `accepted` matches none of its requirements.
+        const known = p.payload?.sessionId === opts.acceptSecret();
+        res.writeHead(402, { 'payment-required': header({ ...required, error: known ? 'No matching payment requirements' : 'session_not_found' }) });
         return void res.end('{}');
       }
       res.writeHead(402, { 'payment-required': header(required), 'content-type': 'application/json' });
