@@ -158,3 +158,20 @@ test.describe('the whole flow in Chromium with the built extension', () => {
     await ext.serviceWorker();
   });
 });
+
+test('settings: the options page turns pre-emptive payment and bare-402 prompts off', async ({ ext, dapp, stack, approvalWindow }) => {
+  void dapp;
+  const options = await ext.context.newPage();
+  await options.goto(`chrome-extension://${ext.extensionId}/options.html`);
+  await options.getByTestId('opt-prompt').uncheck();
+  await options.getByTestId('opt-preemptive').uncheck();
+  await expect(options.getByRole('status')).toHaveText('Saved.');
+  const stored = await (await ext.serviceWorker()).evaluate(async () => (await (globalThis as any).chrome.storage.local.get('settings')).settings);
+  expect(stored).toMatchObject({ preemptive: false, promptOn402: false, rpc: { [stack.chain.network]: stack.chain.rpcUrl } });
+  // With prompts off, a bare 402 gets no window: the page just gets its 402.
+  let opened = false;
+  void approvalWindow().then(() => (opened = true), () => undefined);
+  expect(await dapp.evaluate(async (u) => (await fetch(u)).status, stack.api.url + stack.api.paths.cheap)).toBe(402);
+  await dapp.waitForTimeout(500);
+  expect(opened).toBe(false);
+});

@@ -12,7 +12,7 @@ import { RpcCode, WalletError } from '../lib/errors';
 import { EVENT_CHANNEL, PAGE_CHANNEL, UI_CHANNEL } from '../lib/messaging/channels';
 import { WalletDb } from '../lib/sessions/db';
 import { toPublicView, type SessionRecord } from '../lib/sessions/types';
-import { readSettings, rpcFor, SETTINGS_KEY, type Settings } from '../lib/settings';
+import { applySettingsPatch, readSettings, rpcFor, SETTINGS_KEY, type Settings, type SettingsPatch } from '../lib/settings';
 import type { SignerOutcome } from '../lib/signer/evm';
 import { networkLabel, type NetworkInfo } from '../lib/x402/networks';
 
@@ -152,15 +152,23 @@ export default defineBackground(() => {
       return true;
     }
     if (channel === UI_CHANNEL && caller.kind === 'extension') {
-      void handleUiCall({ service, approvals, settings, saveSettings, db }, message).then(sendResponse);
+      void handleUiCall({ service, approvals, settings, updateSettings, db }, message).then(sendResponse);
       return true;
     }
     return false;
   });
 
-  async function saveSettings(next: Settings): Promise<void> {
-    await browser.storage.local.set({ [SETTINGS_KEY]: next });
-    settingsCache = Promise.resolve(next);
+  // One write at a time: two quick toggles must both land.
+  let settingsWrites: Promise<unknown> = Promise.resolve();
+  function updateSettings(patch: SettingsPatch): Promise<Settings> {
+    const run = settingsWrites.then(async () => {
+      const next = applySettingsPatch(await settings(), patch);
+      await browser.storage.local.set({ [SETTINGS_KEY]: next });
+      settingsCache = Promise.resolve(next);
+      return next;
+    });
+    settingsWrites = run.catch(() => undefined);
+    return run;
   }
 
   browser.runtime.onConnect.addListener((port) => {

@@ -16,6 +16,22 @@ export const SettingsSchema = z.object({
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
+/** A change to some settings. No defaults here: an absent field means "leave it as it is". */
+export const SettingsPatchSchema = z.strictObject({
+  rpc: z.record(z.string(), z.string().url()).optional(),
+  promptOn402: z.boolean().optional(),
+  preemptive: z.boolean().optional(),
+  preferredWallet: z.string().max(128).optional(),
+});
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+/** Apply a patch; only the fields it names change. */
+export function applySettingsPatch(current: Settings, patch: SettingsPatch): Settings {
+  const next: Settings = { ...current };
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined) (next as Record<string, unknown>)[k] = v;
+  return SettingsSchema.parse(next);
+}
+
 /** Stored settings may be from an older version or hand-edited: fall back field by field. */
 export function readSettings(stored: unknown): Settings {
   const r = SettingsSchema.safeParse(stored ?? {});

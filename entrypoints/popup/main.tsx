@@ -29,6 +29,7 @@ function App() {
     <>
       <header style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
         <h1>x402 Session Wallet</h1>
+        <a href="/options.html" target="_blank" rel="noreferrer" className="muted" data-testid="open-settings">Settings</a>
       </header>
       <PopupView
         sessions={sessions}

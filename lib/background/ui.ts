@@ -1,7 +1,7 @@
 import { RpcCode, WalletError, toWalletError } from '../errors';
 import { UI_METHODS, isUiMethod } from '../messaging/ui-methods';
 import type { WalletDb } from '../sessions/db';
-import { SettingsSchema, type Settings } from '../settings';
+import type { Settings, SettingsPatch } from '../settings';
 import type { ApprovalQueue } from './approvals';
 import type { RouterReply } from './router';
 import type { WalletService } from './service';
@@ -11,7 +11,8 @@ export interface UiDeps {
   approvals: ApprovalQueue;
   db: WalletDb;
   settings(): Promise<Settings>;
-  saveSettings(next: Settings): Promise<void>;
+  /** Apply a patch to the stored settings; calls are serialised so none is lost. */
+  updateSettings(patch: SettingsPatch): Promise<Settings>;
 }
 
 /** Commands from the extension's own pages. Still validated: a compromised page must not do more. */
@@ -41,11 +42,8 @@ export async function handleUiCall(deps: UiDeps, message: unknown): Promise<Rout
         return { result: !!(await deps.service.reconcileSession(p.id)) };
       case 'settings.get':
         return { result: await deps.settings() };
-      case 'settings.set': {
-        const next = SettingsSchema.parse({ ...(await deps.settings()), ...p });
-        await deps.saveSettings(next);
-        return { result: next };
-      }
+      case 'settings.set':
+        return { result: await deps.updateSettings(p as SettingsPatch) };
     }
   } catch (e) {
     return { error: toWalletError(e).toJSON() };

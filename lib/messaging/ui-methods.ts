@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SettingsSchema } from '../settings';
+import { SettingsPatchSchema } from '../settings';
 
 /** Commands the extension's own pages (popup, approval window, options) send to the background. */
 export const UI_METHODS = {
@@ -14,7 +14,7 @@ export const UI_METHODS = {
   'session.reconcile': z.strictObject({ id: z.string().min(1).max(64) }),
   'session.retryRegistration': z.strictObject({ id: z.string().min(1).max(64) }),
   'settings.get': z.strictObject({}),
-  'settings.set': SettingsSchema.partial(),
+  'settings.set': SettingsPatchSchema,
 } as const;
 
 export type UiMethod = keyof typeof UI_METHODS;
