@@ -1,10 +1,13 @@
-import { useState } from 'react';
+import type { SessionsPage } from '../lib/sessions/queries';
 import type { PaymentRecord, PublicSessionView, WalletEvent } from '../lib/sessions/types';
 import { tokenAmount } from '../lib/format';
 import { SessionCard } from './SessionCard';
 
 export interface PopupViewProps {
-  sessions: PublicSessionView[] | null;
+  /** One page of live and ended sessions (null while loading). */
+  page: SessionsPage | null;
+  /** Ask for more of one group. */
+  onMore(group: 'live' | 'ended'): void;
   now: number;
   onEnd(id: string): void;
   onRetry?(id: string): void;
@@ -16,37 +19,32 @@ export interface PopupViewProps {
   error?: string | null;
 }
 
-const PAGE = 50;
-
 /** The toolbar popup: every session, live; active ones first. */
-export function PopupView({ sessions, now, onEnd, onRetry, declined = [], history, onShowHistory, historyFor, error }: PopupViewProps) {
-  const [shown, setShown] = useState(PAGE);
-  if (sessions === null) return <p className="muted">Loading…</p>;
-  if (sessions.length === 0) return <EmptyState />;
-  const live = (s: PublicSessionView) => (s.status === 'active' || s.status === 'pending') && s.expiresAt * 1000 > now;
-  const active = sessions.filter(live);
-  const ended = sessions.filter((s) => !live(s));
+export function PopupView({ page, onMore, now, onEnd, onRetry, declined = [], history, onShowHistory, historyFor, error }: PopupViewProps) {
+  if (page === null) return <p className="muted">Loading…</p>;
+  if (page.liveCount + page.endedCount === 0) return <EmptyState />;
+  const card = (s: PublicSessionView, actions: boolean) => (
+    <div key={s.id}>
+      <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}) } : {})} />
+      <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
+    </div>
+  );
   return (
     <div data-testid="popup">
       {error && <p className="error" role="alert">{error}</p>}
-      <h2>Active sessions ({active.length})</h2>
-      {active.length === 0 && <p className="muted">No active session. Sites ask for one when they need to be paid.</p>}
-      {active.map((s) => (
-        <div key={s.id}>
-          <SessionCard session={s} now={now} onEnd={onEnd} {...(onRetry ? { onRetry } : {})} />
-          <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
-        </div>
-      ))}
-      {ended.length > 0 && (
+      <h2>Active sessions ({page.liveCount})</h2>
+      {page.liveCount === 0 && <p className="muted">No active session. Sites ask for one when they need to be paid.</p>}
+      {page.live.map((s) => card(s, true))}
+      {page.liveCount > page.live.length && <button onClick={() => onMore('live')}>Show more ({page.liveCount - page.live.length} left)</button>}
+      {page.endedCount > 0 && (
         <>
-          <h2>Ended ({ended.length})</h2>
-          {ended.slice(0, shown).map((s) => (
-            <div key={s.id}>
-              <SessionCard session={s} now={now} />
-              <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
-            </div>
-          ))}
-          {ended.length > shown && <button onClick={() => setShown(shown + PAGE)}>Show {Math.min(PAGE, ended.length - shown)} more</button>}
+          <h2>Ended ({page.endedCount})</h2>
+          {page.ended.map((s) => card(s, false))}
+          {page.endedCount > page.ended.length && (
+            <button data-testid="show-ended" onClick={() => onMore('ended')}>
+              {page.ended.length === 0 ? `Show ended sessions` : `Show more (${page.endedCount - page.ended.length} left)`}
+            </button>
+          )}
         </>
       )}
       {declined.length > 0 && (

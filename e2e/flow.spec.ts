@@ -159,8 +159,31 @@ test.describe('the whole flow in Chromium with the built extension', () => {
   });
 });
 
-test('settings: the options page turns pre-emptive payment and bare-402 prompts off', async ({ ext, dapp, stack, approvalWindow }) => {
-  void dapp;
+test('settings: the options page turns pre-emptive payment and bare-402 prompts off', async ({ ext, dapp, stack, wallet, approvalWindow }) => {
+  void wallet;
+  // With pre-emption on, the second call to a route carries the payment on its first send.
+  const pending = requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url });
+  await (await approvalWindow()).getByTestId('approve').click();
+  expect((await pending).ok).toBe(true);
+  const url = stack.api.url + stack.api.paths.cheap;
+  const firstSends: string[] = [];
+  let inCall = false;
+  await dapp.route(url, (route) => {
+    if (!inCall) {
+      inCall = true;
+      firstSends.push(route.request().headers()['payment-signature'] ? 'paid' : 'bare');
+    }
+    return route.continue();
+  });
+  const call = async () => {
+    inCall = false;
+    expect(await dapp.evaluate(async (u) => (await fetch(u)).status, url)).toBe(200);
+    await dapp.waitForTimeout(300);
+  };
+  await call();
+  await call();
+  expect(firstSends).toEqual(['bare', 'paid']);
+
   const options = await ext.context.newPage();
   await options.goto(`chrome-extension://${ext.extensionId}/options.html`);
   await options.getByTestId('opt-prompt').uncheck();
@@ -168,10 +191,16 @@ test('settings: the options page turns pre-emptive payment and bare-402 prompts 
   await expect(options.getByRole('status')).toHaveText('Saved.');
   const stored = await (await ext.serviceWorker()).evaluate(async () => (await (globalThis as any).chrome.storage.local.get('settings')).settings);
   expect(stored).toMatchObject({ preemptive: false, promptOn402: false, rpc: { [stack.chain.network]: stack.chain.rpcUrl } });
-  // With prompts off, a bare 402 gets no window: the page just gets its 402.
+  // Off: the same route goes back to the 402 dance.
+  await call();
+  expect(firstSends).toEqual(['bare', 'paid', 'bare']);
+  await dapp.unroute(url);
+  // With prompts off, a bare 402 from a site with no session gets no window: the page gets its 402.
   let opened = false;
   void approvalWindow().then(() => (opened = true), () => undefined);
-  expect(await dapp.evaluate(async (u) => (await fetch(u)).status, stack.api.url + stack.api.paths.cheap)).toBe(402);
-  await dapp.waitForTimeout(500);
+  const other = await ext.context.newPage();
+  await other.goto(stack.dapp.url.replace('127.0.0.1', 'localhost'));
+  expect(await other.evaluate(async (u) => (await fetch(u)).status, stack.api.url + stack.api.paths.cheap)).toBe(402);
+  await other.waitForTimeout(500);
   expect(opened).toBe(false);
 });

@@ -2,6 +2,7 @@ import { browser, type Browser } from 'wxt/browser';
 import { ApprovalQueue, type ApprovalState } from '../lib/background/approvals';
 import { badgeFor } from '../lib/background/badge';
 import { FrameRegistry } from '../lib/background/frames';
+import type { StoredRoute } from '../lib/background/routes';
 import { PageRouter } from '../lib/background/router';
 import { callerFromSender, type PageCaller } from '../lib/background/sender';
 import { WalletService, type TokenView } from '../lib/background/service';
@@ -9,7 +10,7 @@ import { handleUiCall } from '../lib/background/ui';
 import { adapterFor, knownToken } from '../lib/chains/registry';
 import type { ApproveRequest } from '../lib/chains/types';
 import { RpcCode, WalletError } from '../lib/errors';
-import { EVENT_CHANNEL, PAGE_CHANNEL, UI_CHANNEL } from '../lib/messaging/channels';
+import { EVENT_CHANNEL, PAGE_CHANNEL, PAGE_PORT, UI_CHANNEL } from '../lib/messaging/channels';
 import { WalletDb } from '../lib/sessions/db';
 import { toPublicView, type SessionRecord } from '../lib/sessions/types';
 import { applySettingsPatch, readSettings, rpcFor, SETTINGS_KEY, type Settings, type SettingsPatch } from '../lib/settings';
@@ -17,6 +18,7 @@ import type { SignerOutcome } from '../lib/signer/evm';
 import { networkLabel, type NetworkInfo } from '../lib/x402/networks';
 
 const MAINTENANCE_ALARM = 'x402:maintenance';
+const ROUTES_KEY = 'routes';
 const EXPIRY_ALARM_PREFIX = 'x402:expire:';
 
 /**
@@ -28,7 +30,7 @@ export default defineBackground(() => {
   const extensionOrigin = browser.runtime.getURL('/').replace(/\/$/, '');
   const log = (event: string, data: Record<string, unknown>) => console.info(`[x402] ${event}`, data);
   const db = new WalletDb();
-  const frames = new FrameRegistry();
+  const frames = new FrameRegistry<Browser.runtime.Port>();
 
   let settingsCache: Promise<Settings> | null = null;
   const settings = () => (settingsCache ??= browser.storage.local.get(SETTINGS_KEY).then((v) => readSettings(v[SETTINGS_KEY])));
@@ -117,14 +119,26 @@ export default defineBackground(() => {
     }
   }
 
+  // Badges follow payments, which can come hundreds a second: refresh each tab at most every 250 ms.
+  const badgeTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  function scheduleBadge(tabId: number): void {
+    if (badgeTimers.has(tabId)) return;
+    badgeTimers.set(tabId, setTimeout(() => {
+      badgeTimers.delete(tabId);
+      void updateBadge(tabId);
+    }, 250));
+  }
+
   function notify(session: SessionRecord): void {
     const data = toPublicView(session);
-    const tabs = new Set<number>();
-    for (const f of frames.forOrigin(session.origin)) {
-      tabs.add(f.tabId);
-      browser.tabs.sendMessage(f.tabId, { channel: EVENT_CHANNEL, event: 'sessionChanged', data }, { frameId: f.frameId }).catch(() => frames.remove(f.tabId, f.frameId));
+    for (const port of frames.forOrigin(session.origin)) {
+      try {
+        port.postMessage({ channel: EVENT_CHANNEL, event: 'sessionChanged', data });
+      } catch {
+        frames.remove(port);
+      }
     }
-    for (const tabId of tabs) void updateBadge(tabId);
+    for (const tabId of frames.tabsOf(session.origin)) scheduleBadge(tabId);
   }
 
   function scheduleExpiry(session: SessionRecord): void {
@@ -139,18 +153,19 @@ export default defineBackground(() => {
     notify,
     onSessionStored: scheduleExpiry,
     promptOn402: async () => (await settings()).promptOn402,
+    preemptive: async () => (await settings()).preemptive,
+    routeStore: {
+      load: async () => ((await browser.storage.session.get(ROUTES_KEY))[ROUTES_KEY] as StoredRoute[] | undefined) ?? [],
+      save: (routes) => void browser.storage.session.set({ [ROUTES_KEY]: routes }).catch(() => undefined),
+    },
     log,
   });
-  const router = new PageRouter(service, { onCall: (c) => frames.add(c), log });
+  const router = new PageRouter(service, { log });
 
   browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
     const caller = callerFromSender(sender as never, browser.runtime.id, extensionOrigin);
     if (!caller || typeof message !== 'object' || message === null) return false;
     const channel = (message as { channel?: unknown }).channel;
-    if (channel === PAGE_CHANNEL && caller.kind === 'page') {
-      void router.handle(caller, message).then(sendResponse);
-      return true;
-    }
     if (channel === UI_CHANNEL && caller.kind === 'extension') {
       void handleUiCall({ service, approvals, settings, updateSettings, db }, message).then(sendResponse);
       return true;
@@ -173,6 +188,25 @@ export default defineBackground(() => {
 
   browser.runtime.onConnect.addListener((port) => {
     const caller = callerFromSender((port.sender ?? {}) as never, browser.runtime.id, extensionOrigin);
+    if (port.name === PAGE_PORT) {
+      // A frame's relay. Its origin was fixed by the browser when it connected; every call on this
+      // port is that frame's, whatever the messages say.
+      if (caller?.kind !== 'page') return port.disconnect();
+      frames.add(caller, port);
+      port.onDisconnect.addListener(() => frames.remove(port));
+      port.onMessage.addListener((message: { id?: unknown; channel?: unknown }) => {
+        if (message?.channel !== PAGE_CHANNEL || typeof message.id !== 'string') return;
+        const id = message.id;
+        void router.handle(caller, message).then((reply) => {
+          try {
+            port.postMessage({ id, ...reply });
+          } catch {
+            // The frame went away; a payment it reserved is reconciled later.
+          }
+        });
+      });
+      return;
+    }
     const m = /^approval:(.+)$/.exec(port.name);
     if (!m || caller?.kind !== 'extension') return port.disconnect();
     const id = m[1]!;
@@ -198,7 +232,7 @@ export default defineBackground(() => {
   browser.tabs.onUpdated.addListener((tabId, change, tab) => {
     if (change.url || change.status === 'complete') void updateBadge(tabId, tab.url);
   });
-  browser.tabs.onRemoved.addListener((tabId) => frames.remove(tabId));
+  browser.tabs.onRemoved.addListener((tabId) => frames.removeTab(tabId));
 
   void browser.alarms.create(MAINTENANCE_ALARM, { periodInMinutes: 1 });
   // A worker that died mid-payment left reservations behind: settle them against the facilitator.

@@ -1,5 +1,6 @@
 import { HELLO_EVENT, RELAY_UP_EVENT, replyEvent, requestEvent } from '../lib/inpage/channel';
-import { EVENT_CHANNEL, PAGE_CHANNEL } from '../lib/messaging/channels';
+import type { Browser } from 'wxt/browser';
+import { EVENT_CHANNEL, PAGE_CHANNEL, PAGE_PORT } from '../lib/messaging/channels';
 import { parsePageRequest, SECRET_SHAPE } from '../lib/messaging/relay-shape';
 
 /**
@@ -17,13 +18,44 @@ export default defineContentScript({
     const send = (msg: unknown) => {
       if (secret) window.dispatchEvent(new CustomEvent(replyEvent(secret), { detail: JSON.stringify(msg) }));
     };
+    // One port per frame, opened on the first call and again after the worker restarts (Chrome
+    // stops idle workers; the port then disconnects and its calls in flight are answered "unavailable",
+    // which the page script retries).
+    let port: Browser.runtime.Port | null = null;
+    const inFlight = new Set<string>();
+    const unavailable = (id: string) => send({ id, error: { code: 4900, reason: 'extension_unavailable', message: 'The wallet extension is unavailable (restarting, reloaded or updated); try again.' } });
+    const connect = (): Browser.runtime.Port | null => {
+      try {
+        const p = browser.runtime.connect({ name: PAGE_PORT });
+        p.onMessage.addListener((m: { id?: unknown; channel?: unknown; event?: unknown; data?: unknown }) => {
+          if (typeof m?.id === 'string') {
+            inFlight.delete(m.id);
+            send(m);
+          } else if (m?.channel === EVENT_CHANNEL && typeof m.event === 'string') send({ event: m.event, data: m.data });
+        });
+        p.onDisconnect.addListener(() => {
+          if (port === p) port = null;
+          for (const id of inFlight) unavailable(id);
+          inFlight.clear();
+        });
+        return p;
+      } catch {
+        return null;
+      }
+    };
     const onRequest = (e: Event) => {
       const req = parsePageRequest((e as CustomEvent).detail);
       if (!req) return;
-      browser.runtime.sendMessage({ channel: PAGE_CHANNEL, method: req.method, params: req.params }).then(
-        (reply: unknown) => send({ id: req.id, ...(typeof reply === 'object' && reply !== null ? reply : { error: { code: -32603, reason: 'no_reply', message: 'The wallet extension did not answer.' } }) }),
-        () => send({ id: req.id, error: { code: 4900, reason: 'extension_unavailable', message: 'The wallet extension is unavailable (reloaded or updated); reload the page.' } }),
-      );
+      port ??= connect();
+      if (!port) return unavailable(req.id);
+      inFlight.add(req.id);
+      try {
+        port.postMessage({ channel: PAGE_CHANNEL, id: req.id, method: req.method, params: req.params });
+      } catch {
+        inFlight.delete(req.id);
+        port = null;
+        unavailable(req.id);
+      }
     };
     // First hello wins: it comes from our MAIN-world script, which runs before any page script.
     window.addEventListener(HELLO_EVENT, (e) => {
@@ -35,10 +67,5 @@ export default defineContentScript({
     });
     window.dispatchEvent(new CustomEvent(RELAY_UP_EVENT));
 
-    browser.runtime.onMessage.addListener((message: unknown, sender) => {
-      if (sender.id !== browser.runtime.id || sender.tab) return;
-      const m = message as { channel?: unknown; event?: unknown; data?: unknown };
-      if (m?.channel === EVENT_CHANNEL && typeof m.event === 'string') send({ event: m.event, data: m.data });
-    });
   },
 });

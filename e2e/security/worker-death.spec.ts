@@ -20,9 +20,12 @@ test(`service-worker death at each step of 30 paid calls (seed ${SEED}): ledger 
 
   let step: Step = STEPS[0]!;
   let kills = 0;
-  const kill = async () => {
-    await stopServiceWorkers(dapp);
-    kills++;
+  const pendingKills: Promise<void>[] = [];
+  const kill = () => {
+    // Tracked: a kill fired from a route handler may finish after the page's fetch resolved.
+    const k = stopServiceWorkers(dapp).then(() => void kills++);
+    pendingKills.push(k);
+    return k;
   };
   await dapp.route(url, async (route: Route) => {
     const paying = !!route.request().headers()['payment-signature'];
@@ -59,6 +62,7 @@ test(`service-worker death at each step of 30 paid calls (seed ${SEED}): ledger 
     perStep.set(step, [...(perStep.get(step) ?? []), status]);
   }
   await dapp.unroute(url);
+  await Promise.all(pendingKills);
 
   const sw = await ext.serviceWorker();
   await expect.poll(async () => (await readStore(sw)).payments.filter((p) => p.status === 'reserved').length, { timeout: 30_000 }).toBe(0);

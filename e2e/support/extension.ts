@@ -20,6 +20,18 @@ export interface ExtensionBrowser {
 }
 
 /** Chromium with the built extension loaded, in a (possibly persistent) profile. */
+const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** The same browser and profile kind, without the extension (the baseline for page-load costs). */
+export async function launchWithoutExtension(): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'x402-plain-')), {
+    executablePath: chromePath(),
+    headless: true,
+    viewport: { width: 1100, height: 800 },
+    args: BASE_ARGS,
+  });
+}
+
 export async function launchWithExtension(opts: { userDataDir?: string; headless?: boolean } = {}): Promise<ExtensionBrowser> {
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) throw new Error('Build the extension first: npm run build');
   const userDataDir = opts.userDataDir ?? mkdtempSync(join(tmpdir(), 'x402-profile-'));
@@ -30,7 +42,7 @@ export async function launchWithExtension(opts: { userDataDir?: string; headless
     args: [
       `--disable-extensions-except=${EXTENSION_DIR}`,
       `--load-extension=${EXTENSION_DIR}`,
-      '--no-sandbox',
+      ...BASE_ARGS,
       '--disable-gpu',
       '--disable-quic',
       '--no-first-run',
@@ -50,8 +62,17 @@ export async function launchWithExtension(opts: { userDataDir?: string; headless
 
 /** Stop every service worker (the extension's included), as Chrome does when idle. */
 export async function stopServiceWorkers(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  await cdp.detach();
+  for (let attempt = 0; ; attempt++) {
+    const cdp = await page.context().newCDPSession(page);
+    try {
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      return;
+    } catch (e) {
+      if (attempt >= 2) throw e;
+    } finally {
+      // The session may already be gone with the worker it watched; that is not a failure.
+      await cdp.detach().catch(() => undefined);
+    }
+  }
 }

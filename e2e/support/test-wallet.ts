@@ -1,4 +1,4 @@
-import type { BrowserContext } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import { createWalletClient, defineChain, http, toHex, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
@@ -30,17 +30,26 @@ export class TestWallet {
     return this.account.address;
   }
 
+  /** In every page of the context. */
   async install(context: BrowserContext): Promise<void> {
-    await context.exposeBinding('__x402TestWallet', async (_source, method: string, params: unknown[]) => {
-      try {
-        return { result: await this.handle(method, params ?? []) };
-      } catch (e) {
-        const err = e as { code?: number; message?: string };
-        return { error: { code: err.code ?? -32603, message: err.message ?? String(e) } };
-      }
-    });
+    await context.exposeBinding('__x402TestWallet', this.binding);
     await context.addInitScript({ content: PROVIDER_SCRIPT });
   }
+
+  /** In one page only (benchmarks: other pages stay free of the stand-in wallet). */
+  async installOnPage(page: Page): Promise<void> {
+    await page.exposeBinding('__x402TestWallet', this.binding);
+    await page.addInitScript({ content: PROVIDER_SCRIPT });
+  }
+
+  private readonly binding = async (_source: unknown, method: string, params: unknown[]) => {
+    try {
+      return { result: await this.handle(method, params ?? []) };
+    } catch (e) {
+      const err = e as { code?: number; message?: string };
+      return { error: { code: err.code ?? -32603, message: err.message ?? String(e) } };
+    }
+  };
 
   private async handle(method: string, params: unknown[]): Promise<unknown> {
     this.calls.push(method);

@@ -1,24 +1,29 @@
-import { StrictMode, useState } from 'react';
+import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useLive, useNow } from '../../components/hooks';
 import { PopupView } from '../../components/PopupView';
 import { uiCall } from '../../components/rpc';
 import '../../components/styles.css';
 import { WalletDb } from '../../lib/sessions/db';
-import { toPublicView, type PaymentRecord, type PublicSessionView, type WalletEvent } from '../../lib/sessions/types';
+import { sessionsPage, type SessionsPage } from '../../lib/sessions/queries';
+import type { PaymentRecord, WalletEvent } from '../../lib/sessions/types';
 
 // Read-only here: the popup never writes the ledger, it asks the background.
 const db = new WalletDb();
+// Start opening now, in parallel with React's first render, not at the first query.
+void db.open().catch(() => undefined);
 
 function App() {
   const now = useNow();
   const [error, setError] = useState<string | null>(null);
   const [historyFor, setHistoryFor] = useState<string | null>(null);
-  const sessions = useLive<PublicSessionView[] | null>(
-    async () => (await db.sessions.orderBy('createdAt').reverse().toArray()).map(toPublicView),
-    [],
-    null,
-  );
+  // Only the latest few ended sessions are read and shown until the person asks for more.
+  const [limits, setLimits] = useState({ live: 20, ended: 5 });
+  const sessions = useLive<SessionsPage | null>(() => sessionsPage(db, Date.now(), limits.live, limits.ended), [limits.live, limits.ended], null);
+  useEffect(() => {
+    // For the benchmark (and devtools): when the session list first shows real data.
+    if (sessions !== null && performance.getEntriesByName('x402:popup-rendered').length === 0) performance.mark('x402:popup-rendered');
+  }, [sessions]);
   const declined = useLive<WalletEvent[]>(async () => db.events.orderBy('id').reverse().limit(20).toArray(), [], []);
   const history = useLive<PaymentRecord[] | null>(
     async () => (historyFor ? (await db.payments.where('sessionId').equals(historyFor).reverse().sortBy('createdAt')).slice(0, 50) : null),
@@ -32,7 +37,8 @@ function App() {
         <a href="/options.html" target="_blank" rel="noreferrer" className="muted" data-testid="open-settings">Settings</a>
       </header>
       <PopupView
-        sessions={sessions}
+        page={sessions}
+        onMore={(group) => setLimits({ ...limits, [group]: limits[group] + 50 })}
         now={now}
         error={error}
         historyFor={historyFor}

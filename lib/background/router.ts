@@ -8,8 +8,6 @@ export type RouterReply = { result: unknown } | { error: SerializedWalletError }
 
 export interface RouterOptions {
   now?: () => number;
-  /** Called for each page call (frame registry for pushes). */
-  onCall?: (caller: PageCaller, method: PageMethod) => void;
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
@@ -64,7 +62,6 @@ export class PageRouter {
       if (method === 'pay' || method === 'prepay') return { pay: false, reason: 'rate_limited', message: 'Too many payment requests from this site; slow down.' };
       throw new WalletError(RpcCode.LimitExceeded, 'rate_limited', 'Too many requests from this site; slow down.');
     }
-    this.options.onCall?.(caller, method);
     const p = parsed.data as never;
     switch (method) {
       case 'requestSession':

@@ -13,7 +13,7 @@ import { decodePaymentResponse, encodePaymentHeader, parsePaymentRequired, type 
 import { networkLabel, normalizeNetwork, type NetworkInfo } from '../x402/networks';
 import type { PageCaller } from './sender';
 import { reasonMessage } from './reasons';
-import { RouteBook, routeKey } from './routes';
+import { RouteBook, routeKey, type StoredRoute } from './routes';
 
 export interface TokenView extends TokenInfo {
   /** From our built-in list (true) or read from the chain (false). */
@@ -78,6 +78,8 @@ export interface WalletServiceDeps {
   callsPerDefaultCap?: number;
   /** Pre-emptive payment on routes already paid (the person can turn it off). */
   preemptive?: () => Promise<boolean>;
+  /** Where known routes survive a worker restart (session storage in the extension). */
+  routeStore?: { load(): Promise<StoredRoute[]>; save(routes: StoredRoute[]): void };
   /** Waits between `POST /sessions` attempts after the wallet's approve landed. */
   registrationRetryDelaysMs?: number[];
   log?: (event: string, data: Record<string, unknown>) => void;
@@ -120,14 +122,25 @@ export class WalletService {
   private readonly now: () => number;
   private readonly pending = new Map<string, Promise<SessionRecord | null>>();
   private readonly cooldownUntil = new Map<string, number>();
-  private readonly routes = new RouteBook();
+  private readonly routes: RouteBook;
+  private routesLoaded: Promise<void> | null = null;
   /** What each outstanding ticket paid for, so a settled one teaches its route. */
-  private readonly ticketRoutes = new Map<string, { key: string; parsed: ParsedPaymentRequired; option: PaymentOption; prepaid: boolean }>();
+  private readonly ticketRoutes = new Map<string, { key: string; parsed: ParsedPaymentRequired; option: PaymentOption; prepaid: boolean; raw: { paymentRequired: string | null; body: string | null } }>();
 
   constructor(private readonly deps: WalletServiceDeps) {
     this.db = deps.db;
     this.now = deps.now ?? Date.now;
     this.ledger = new Ledger(deps.db, this.now);
+    this.routes = new RouteBook(500, deps.routeStore ? (r) => deps.routeStore!.save(r) : undefined);
+  }
+
+  /** Known routes, restored once per worker from the route store. */
+  private knownRoutes(): Promise<RouteBook> {
+    this.routesLoaded ??= (this.deps.routeStore?.load() ?? Promise.resolve([])).then(
+      (stored) => this.routes.restore(stored),
+      () => undefined,
+    );
+    return this.routesLoaded.then(() => this.routes);
   }
 
   // ---- page methods -------------------------------------------------------------------------
@@ -200,7 +213,7 @@ export class WalletService {
    */
   async prepay(caller: PageCaller, p: PrepayParams): Promise<PayResult> {
     const key = routeKey(p.url, p.method);
-    const route = key ? this.routes.get(caller.origin, key) : undefined;
+    const route = key ? (await this.knownRoutes()).get(caller.origin, key) : undefined;
     if (!key || !route || (this.deps.preemptive && !(await this.deps.preemptive()))) return this.decline('no_route', 'No pre-emptive payment for this route.');
     const { option, parsed } = route;
     let outcome;
@@ -220,7 +233,7 @@ export class WalletService {
       return this.decline('no_route', 'The route\'s session cannot pay now; using the normal path.');
     }
     const header = encodePaymentHeader(parsed, option, adapterFor(outcome.session.family)!.paymentPayload(outcome.session.secretId, option));
-    this.ticketRoutes.set(outcome.payment.id, { key, parsed, option, prepaid: true });
+    this.ticketRoutes.set(outcome.payment.id, { key, parsed, option, prepaid: true, raw: route.raw });
     return { pay: true, ticket: outcome.payment.id, header, amount: outcome.payment.amount, session: toPublicView(outcome.session) };
   }
 
@@ -233,8 +246,6 @@ export class WalletService {
     const payable = options.filter((o) => o.networkInfo && adapterFor(o.networkInfo.family));
     if (payable.length === 0) return this.decline('unsupported_network');
 
-    const reused = await this.reuseAttempt(caller, parsed.value, payable, p.attemptId);
-    if (reused) return reused;
     const first = await this.tryReserve(caller, parsed.value, payable, p);
     if (first.pay || first.reason !== 'no_session') return first;
 
@@ -249,19 +260,6 @@ export class WalletService {
       return this.decline(err?.reason ?? 'internal_error', err?.message);
     }
     return this.tryReserve(caller, parsed.value, payable, p);
-  }
-
-  /** A `pay` the page re-sent because the worker died before replying gets its first reservation back. */
-  private async reuseAttempt(caller: PageCaller, parsed: ParsedPaymentRequired, options: PaymentOption[], attemptId: string | undefined): Promise<PayResult | null> {
-    if (!attemptId) return null;
-    const prior = await this.db.payments.where('[origin+attemptId]').equals([caller.origin, attemptId]).first();
-    if (!prior) return null;
-    const session = await this.db.sessions.get(prior.sessionId);
-    if (prior.status !== 'reserved' || !session) return this.decline('already_paid');
-    const option = options.find((o) => termsMismatch(session, { scheme: o.scheme, network: o.networkInfo!.id, asset: o.asset, payTo: o.payTo }) === null && o.amount.toString() === prior.amount);
-    if (!option) return this.decline('already_paid');
-    const header = encodePaymentHeader(parsed, option, adapterFor(session.family)!.paymentPayload(session.secretId, option));
-    return { pay: true, ticket: prior.id, header, amount: prior.amount, session: toPublicView(session) };
   }
 
   /** Append to the audit log. Losing a log line must never block a payment decision. */
@@ -306,13 +304,13 @@ export class WalletService {
       if (done) this.deps.notify?.(done.session);
       let route: string | undefined;
       if (paidFor && session?.status === 'active' && (!this.deps.preemptive || (await this.deps.preemptive()))) {
-        this.routes.learn(caller.origin, paidFor.key, { sessionId: payment.sessionId, parsed: paidFor.parsed, option: paidFor.option });
+        (await this.knownRoutes()).learn(caller.origin, paidFor.key, { sessionId: payment.sessionId, parsed: paidFor.parsed, option: paidFor.option, raw: paidFor.raw });
         route = paidFor.key;
       }
       return { outcome: 'settled', ...(tx ? { transaction: tx } : {}), amount: payment.amount, session: toPublicView(session!), ...(route ? { route } : {}) };
     }
     // Refused: a pre-emptive route is stale (price or session changed); the next 402 re-learns it.
-    if (paidFor) this.routes.forget(caller.origin, paidFor.key);
+    if (paidFor) (await this.knownRoutes()).forget(caller.origin, paidFor.key);
     let reason = `http_${p.status}`;
     if (settle.ok && !settle.value.success) reason = settle.value.errorReason ?? 'settlement_failed';
     else {
@@ -368,7 +366,7 @@ export class WalletService {
   }
 
   async endSessionById(id: string, reason: 'ended_by_site' | 'ended_by_user'): Promise<SessionRecord | null> {
-    this.routes.forgetSession(id);
+    (await this.knownRoutes()).forgetSession(id);
     const updated = await this.ledger.setStatus(id, 'revoked', reason);
     if (updated) this.deps.notify?.(updated);
     return updated;
@@ -442,13 +440,18 @@ export class WalletService {
         return this.decline('storage_error');
       }
       if (outcome.ok) {
+        // A re-sent `pay` got its earlier reservation back: answer for the option that one was for.
+        const paid = outcome.reused ? options.find((o) => termsMismatch(outcome.session, { scheme: o.scheme, network: o.networkInfo!.id, asset: o.asset, payTo: o.payTo }) === null && o.amount.toString() === outcome.payment.amount) : option;
+        if (!paid) return this.decline('already_paid');
         const adapter = adapterFor(network.family)!;
-        const header = encodePaymentHeader(parsed, option, adapter.paymentPayload(outcome.session.secretId, option));
+        const header = encodePaymentHeader(parsed, paid, adapter.paymentPayload(outcome.session.secretId, paid));
         const key = routeKey(p.url, p.method);
-        if (key) this.ticketRoutes.set(outcome.payment.id, { key, parsed, option, prepaid: false });
+        if (key) this.ticketRoutes.set(outcome.payment.id, { key, parsed, option: paid, prepaid: false, raw: { paymentRequired: p.paymentRequired, body: p.body } });
         if (this.ticketRoutes.size > 5000) this.ticketRoutes.delete(this.ticketRoutes.keys().next().value!);
         return { pay: true, ticket: outcome.payment.id, header, amount: outcome.payment.amount, session: toPublicView(outcome.session) };
       }
+      // This very attempt was paid (or released) before: never again, whatever other sessions exist.
+      if (outcome.reason === 'already_paid') return this.decline('already_paid');
       if (rank.indexOf(outcome.reason) >= rank.indexOf(best.reason)) best = { reason: outcome.reason, ...(outcome.session ? { session: outcome.session } : {}) };
     }
     if (best.session && best.reason === 'session_expired') this.deps.notify?.({ ...best.session, status: 'expired' });

@@ -61,6 +61,31 @@ describe('WalletService payment decisions', () => {
   });
 });
 
+describe('pre-emptive routes across a worker restart', () => {
+  it('a route learnt before a restart is still paid on the first send after it', async () => {
+    let stored: unknown[] = [];
+    const routeStore = { load: async () => stored as never, save: (r: unknown[]) => void (stored = r) };
+    const first = testService({ routeStore });
+    await first.db.sessions.add(sessionRecord({ origin: A.origin }));
+    const paid = await first.service.pay(A, pay({ url: 'http://api.test/x?q=1', attemptId: '1'.repeat(16) }));
+    if (!paid.pay) throw new Error('expected to pay');
+    const reported = await first.service.report(A, { ticket: paid.ticket, status: 200, paymentResponse: null, paymentRequired: null });
+    expect(reported).toMatchObject({ outcome: 'settled', route: 'GET http://api.test/x' });
+    expect(stored).toHaveLength(1);
+    expect(JSON.stringify(stored)).not.toContain((await first.db.sessions.toArray())[0]!.secretId);
+
+    // A new worker: same database, routes only from the store.
+    const { WalletService } = await import('../../lib/background/service');
+    const restarted = new WalletService({ db: first.db, tokenInfo: async () => ({ symbol: 'USDC', decimals: 6, verified: false }), approvals: { request: async () => Promise.reject(new Error('no')) }, signer: { approve: async () => Promise.reject(new Error('no')) }, routeStore });
+    const pre = await restarted.prepay(A, { url: 'http://api.test/x?q=2', method: 'GET', attemptId: '2'.repeat(16) });
+    expect(pre).toMatchObject({ pay: true, header: { name: 'PAYMENT-SIGNATURE' } });
+    // Turned off, or another origin: no pre-emptive payment.
+    const off = new WalletService({ db: first.db, tokenInfo: async () => ({ symbol: 'USDC', decimals: 6, verified: false }), approvals: { request: async () => Promise.reject(new Error('no')) }, signer: { approve: async () => Promise.reject(new Error('no')) }, routeStore, preemptive: async () => false });
+    expect(await off.prepay(A, { url: 'http://api.test/x', method: 'GET', attemptId: '3'.repeat(16) })).toMatchObject({ pay: false, reason: 'no_route' });
+    expect(await restarted.prepay({ ...A, origin: 'http://evil.test' }, { url: 'http://api.test/x', method: 'GET', attemptId: '4'.repeat(16) })).toMatchObject({ pay: false, reason: 'no_route' });
+  });
+});
+
 describe('opening a session when the facilitator fails after the approve', () => {
   function facilitatorStub(behaviour: { open: () => Promise<unknown> }) {
     return () =>

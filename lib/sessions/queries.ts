@@ -1,0 +1,40 @@
+import type { WalletDb } from './db';
+import { toPublicView, type PublicSessionView, type SessionStatus } from './types';
+
+/** What the popup shows first: one page of live sessions, one of ended ones, and the counts. */
+export interface SessionsPage {
+  live: PublicSessionView[];
+  ended: PublicSessionView[];
+  liveCount: number;
+  endedCount: number;
+}
+
+const LIVE: SessionStatus[] = ['active', 'pending'];
+
+/**
+ * Reads only what it shows (newest first), through the [status+createdAt] index, so the popup
+ * opens as fast with a thousand sessions as with ten. A session whose expiry passed but whose
+ * status the expiry alarm has not flipped yet is counted as ended.
+ */
+export async function sessionsPage(db: WalletDb, nowMs: number, live: number, ended: number): Promise<SessionsPage> {
+  return db.transaction('r', db.sessions, async () => {
+    const byStatus = (status: SessionStatus) => db.sessions.where('[status+createdAt]').between([status, -Infinity], [status, Infinity]);
+    const liveRows = (await Promise.all(LIVE.map((st) => byStatus(st).reverse().limit(live + 1).toArray()))).flat();
+    const stillLive = liveRows.filter((s) => s.expiresAt * 1000 > nowMs).sort((a, b) => b.createdAt - a.createdAt);
+    const liveCounts = await Promise.all(LIVE.map((st) => byStatus(st).count()));
+    const total = await db.sessions.count();
+    const liveCount = liveCounts.reduce((a, b) => a + b, 0) - (liveRows.length - stillLive.length);
+    const endedRows = ended === 0 ? [] : await db.sessions
+      .orderBy('createdAt')
+      .reverse()
+      .filter((s) => !LIVE.includes(s.status) || s.expiresAt * 1000 <= nowMs)
+      .limit(ended)
+      .toArray();
+    return {
+      live: stillLive.slice(0, live).map(toPublicView),
+      ended: endedRows.map(toPublicView),
+      liveCount,
+      endedCount: total - liveCount,
+    };
+  });
+}
