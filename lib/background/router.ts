@@ -58,7 +58,10 @@ export class PageRouter {
       throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `Invalid ${method} parameters${issue ? `: ${issue.path.join('.') || 'params'} ${issue.message}` : ''}.`);
     }
     // `report` and `cancel` finish money already reserved: never rate-limit them.
-    if (method !== 'report' && method !== 'cancel' && !this.limits[spec.security].take(caller.origin)) {
+    // `prepay` has its own bucket: a page asking before each call must not eat the budget of the
+    // `pay`s that follow when pre-emption does not apply.
+    const bucket = method === 'prepay' ? `${caller.origin}#prepay` : caller.origin;
+    if (method !== 'report' && method !== 'cancel' && !this.limits[spec.security].take(bucket)) {
       if (method === 'pay' || method === 'prepay') return { pay: false, reason: 'rate_limited', message: 'Too many payment requests from this site; slow down.' };
       throw new WalletError(RpcCode.LimitExceeded, 'rate_limited', 'Too many requests from this site; slow down.');
     }

@@ -1,6 +1,5 @@
 import type { WalletDb } from './db';
 import { randomId } from './ids';
-import { moneyTransaction, onResult } from './raw';
 import type { PaymentRecord, SessionRecord, SessionStatus } from './types';
 
 /** What a 402 asks to be paid, already validated and with the network in canonical form. */
@@ -36,7 +35,6 @@ export interface ReserveRequest {
 }
 
 export type ReserveOutcome =
-  /** `reused`: this attempt id already held this reservation (a `pay` re-sent after a worker restart). */
   | { ok: true; session: SessionRecord; payment: PaymentRecord; reused?: boolean }
   | { ok: false; reason: DeclineReason; session?: SessionRecord };
 
@@ -86,9 +84,8 @@ export function checkSession(s: SessionRecord, terms: PaymentTerms, nowMs: numbe
 }
 
 /**
- * The spend ledger. Every money move is one IndexedDB read-write transaction over sessions+payments
- * (raw on the hot path, see raw.ts), which IndexedDB serialises, so `spent + reserved ≤ cap` holds
- * however many calls race.
+ * The spend ledger. Every money move is one Dexie read-write transaction over sessions+payments,
+ * which IndexedDB serialises, so `spent + reserved ≤ cap` holds however many calls race.
  * Write errors are never swallowed: a failed reservation means we do not pay.
  */
 export class Ledger {
@@ -99,54 +96,62 @@ export class Ledger {
 
   /** Pick a session of this origin that can pay these terms and reserve the amount in it. */
   async reserve(req: ReserveRequest): Promise<ReserveOutcome> {
-    return moneyTransaction<ReserveOutcome>(this.db, ({ sessions, payments }, done) => {
+    return this.db.transaction('rw', this.db.sessions, this.db.payments, async () => {
       const now = this.now();
-      const choose = () =>
-        onResult(sessions.index('origin').getAll(req.origin) as IDBRequest<SessionRecord[]>, (candidates) => {
-          if (candidates.length === 0) return done({ ok: false, reason: 'no_session' });
-          let best: { reason: DeclineReason; session: SessionRecord } | null = null;
-          // Oldest first: spend down earlier sessions before newer ones.
-          candidates.sort((a, b) => a.createdAt - b.createdAt);
-          for (const s of candidates) {
-            const reason = checkSession(s, req.terms, now);
-            if (reason === null) {
-              const payment: PaymentRecord = {
-                id: randomId(),
-                sessionId: s.id,
-                origin: req.origin,
-                url: req.url,
-                method: req.method,
-                amount: req.terms.amount.toString(),
-                status: 'reserved',
-                ...(req.attemptId ? { attemptId: req.attemptId } : {}),
-                createdAt: now,
-                updatedAt: now,
-              };
-              const updated: SessionRecord = { ...s, reserved: (BigInt(s.reserved) + req.terms.amount).toString(), updatedAt: now };
-              sessions.put(updated);
-              payments.add(payment);
-              return done({ ok: true, session: updated, payment });
-            }
-            if (reason === 'session_expired' && s.status === 'active') sessions.put({ ...s, status: 'expired', updatedAt: now });
-            if (!best || CHECK_ORDER.indexOf(reason) > CHECK_ORDER.indexOf(best.reason)) best = { reason, session: s };
-          }
-          done({ ok: false, reason: best!.reason, session: best!.session });
-        });
-      if (!req.attemptId) return choose();
-      // A `pay` re-sent after the worker died mid-reply: hand back the same reservation.
-      onResult(payments.index('[origin+attemptId]').get([req.origin, req.attemptId]) as IDBRequest<PaymentRecord | undefined>, (prior) => {
-        if (!prior) return choose();
-        onResult(sessions.get(prior.sessionId) as IDBRequest<SessionRecord | undefined>, (session) => {
-          done(prior.status === 'reserved' && session ? { ok: true, session, payment: prior, reused: true } : { ok: false, reason: 'already_paid' });
-        });
-      });
+      if (req.attemptId) {
+        // A `pay` re-sent after the worker died mid-reply: hand back the same reservation.
+        const prior = await this.db.payments.where('[origin+attemptId]').equals([req.origin, req.attemptId]).first();
+        if (prior) {
+          const session = await this.db.sessions.get(prior.sessionId);
+          if (prior.status === 'reserved' && session) return { ok: true, session, payment: prior, reused: true } as const;
+          return { ok: false, reason: 'already_paid' } as const;
+        }
+      }
+      const candidates = await this.db.sessions.where('origin').equals(req.origin).toArray();
+      if (candidates.length === 0) return { ok: false, reason: 'no_session' } as const;
+      let best: { reason: DeclineReason; session: SessionRecord } | null = null;
+      // Oldest first: spend down earlier sessions before newer ones.
+      candidates.sort((a, b) => a.createdAt - b.createdAt);
+      for (const s of candidates) {
+        const reason = checkSession(s, req.terms, now);
+        if (reason === null) {
+          const payment: PaymentRecord = {
+            id: randomId(),
+            sessionId: s.id,
+            origin: req.origin,
+            url: req.url,
+            method: req.method,
+            amount: req.terms.amount.toString(),
+            status: 'reserved',
+            ...(req.attemptId ? { attemptId: req.attemptId } : {}),
+            createdAt: now,
+            updatedAt: now,
+          };
+          const updated: SessionRecord = {
+            ...s,
+            reserved: (BigInt(s.reserved) + req.terms.amount).toString(),
+            updatedAt: now,
+          };
+          await this.db.sessions.put(updated);
+          await this.db.payments.add(payment);
+          return { ok: true, session: updated, payment } as const;
+        }
+        if (reason === 'session_expired' && s.status === 'active') {
+          await this.db.sessions.update(s.id, { status: 'expired', updatedAt: now });
+        }
+        if (!best || CHECK_ORDER.indexOf(reason) > CHECK_ORDER.indexOf(best.reason)) best = { reason, session: s };
+      }
+      return { ok: false, reason: best!.reason, session: best!.session } as const;
     });
   }
 
   /** The paid retry succeeded: move the reservation into `spent`. Idempotent. */
   async commit(paymentId: string, info: { txHash?: string } = {}): Promise<{ session: SessionRecord; payment: PaymentRecord } | null> {
-    return this.withPayment(paymentId, (payment, session, done, { sessions, payments }) => {
-      if (payment.status === 'settled') return done(null);
+    return this.db.transaction('rw', this.db.sessions, this.db.payments, async () => {
+      const payment = await this.db.payments.get(paymentId);
+      if (!payment || payment.status === 'settled') return null;
+      const session = await this.db.sessions.get(payment.sessionId);
+      if (!session) return null;
       const now = this.now();
       const amount = BigInt(payment.amount);
       // A success reported after the reservation was released (worker restart, reconcile) is still
@@ -168,32 +173,19 @@ export class Ledger {
         ...(wasReserved ? {} : { reason: 'late_settlement' }),
         updatedAt: now,
       };
-      sessions.put(updated);
-      payments.put(settled);
-      done({ session: updated, payment: settled });
-    });
-  }
-
-  /** Load a payment and its session inside one money transaction, then let `fn` decide. */
-  private withPayment<T>(
-    paymentId: string,
-    fn: (payment: PaymentRecord, session: SessionRecord, done: (value: T | null) => void, stores: { sessions: IDBObjectStore; payments: IDBObjectStore }) => void,
-  ): Promise<T | null> {
-    return moneyTransaction<T | null>(this.db, (stores, done) => {
-      onResult(stores.payments.get(paymentId) as IDBRequest<PaymentRecord | undefined>, (payment) => {
-        if (!payment) return done(null);
-        onResult(stores.sessions.get(payment.sessionId) as IDBRequest<SessionRecord | undefined>, (session) => {
-          if (!session) return done(null);
-          fn(payment, session, done, stores);
-        });
-      });
+      await this.db.sessions.put(updated);
+      await this.db.payments.put(settled);
+      return { session: updated, payment: settled };
     });
   }
 
   /** The paid retry failed or never happened: give the room back. Idempotent. */
   async release(paymentId: string, reason: string, sessionStatus?: SessionStatus): Promise<{ session: SessionRecord; payment: PaymentRecord } | null> {
-    return this.withPayment(paymentId, (payment, session, done, { sessions, payments }) => {
-      if (payment.status !== 'reserved') return done(null);
+    return this.db.transaction('rw', this.db.sessions, this.db.payments, async () => {
+      const payment = await this.db.payments.get(paymentId);
+      if (!payment || payment.status !== 'reserved') return null;
+      const session = await this.db.sessions.get(payment.sessionId);
+      if (!session) return null;
       const now = this.now();
       const reserved = BigInt(session.reserved) - BigInt(payment.amount);
       const updated: SessionRecord = {
@@ -203,9 +195,9 @@ export class Ledger {
         updatedAt: now,
       };
       const released: PaymentRecord = { ...payment, status: 'released', reason, updatedAt: now };
-      sessions.put(updated);
-      payments.put(released);
-      done({ session: updated, payment: released });
+      await this.db.sessions.put(updated);
+      await this.db.payments.put(released);
+      return { session: updated, payment: released };
     });
   }
 
