@@ -57,7 +57,17 @@ test.describe('the whole flow in Chromium with the built extension', () => {
     expect(wallet.sent).toHaveLength(1);
     expect(await chain.allowance(wallet.address, stack.facilitator.address)).toBe(1_000_000n);
 
-    expect(await postMany(dapp, chatUrl, 10)).toEqual(Array(10).fill(200));
+    // The toolbar badge shows what this tab's origin can still spend.
+    const badge = async () => (await ext.serviceWorker()).evaluate(async (u) => {
+      const chrome = (globalThis as any).chrome;
+      const [tab] = await chrome.tabs.query({ url: `${u}/*` });
+      return chrome.action.getBadgeText({ tabId: tab.id });
+    }, stack.dapp.url);
+    await expect.poll(badge).toBe('1');
+    expect(await postMany(dapp, chatUrl, 5)).toEqual(Array(5).fill(200));
+    await expect.poll(badge).toBe('0.5');
+    expect(await postMany(dapp, chatUrl, 5)).toEqual(Array(5).fill(200));
+    await expect.poll(badge).toBe('');
     expect(laterWindows).toBe(0);
     expect(wallet.sent).toHaveLength(1); // still the one approve: no per-call signature
     expect(await chain.balanceOf(stack.api.recipient)).toBe(recipientBefore + 10n * price);
@@ -105,6 +115,15 @@ test.describe('the whole flow in Chromium with the built extension', () => {
     const first = requestSession(dapp, params);
     await (await approvalWindow()).getByTestId('reject').click();
     expect(await first).toMatchObject({ ok: false, code: 4001 });
+
+    // Keyboard: Escape rejects.
+    await dapp.waitForTimeout(3_100);
+    const byKey = requestSession(dapp, params);
+    const keyWin = await approvalWindow();
+    await keyWin.getByTestId('approve').waitFor();
+    // The window closes itself on Escape, so the key press may outlive its page.
+    await keyWin.keyboard.press('Escape').catch(() => undefined);
+    expect(await byKey).toMatchObject({ ok: false, code: 4001 });
 
     await dapp.waitForTimeout(3_100); // the short cooldown after a rejection
     const second = requestSession(dapp, params);
