@@ -6,7 +6,7 @@ import { parseFacilitatorUrl, resolveSessionsEndpoint } from '../facilitator/url
 import type { CancelParams, PayParams, PrepayParams, ReportParams, RequestSessionParams } from '../messaging/page-methods';
 import type { WalletDb } from '../sessions/db';
 import { randomId } from '../sessions/ids';
-import { Ledger, termsMismatch, type DeclineReason } from '../sessions/ledger';
+import { Ledger, termsMismatch, type DeclineReason, type PaymentTerms, type ReserveOutcome } from '../sessions/ledger';
 import { toPublicView, type PublicSessionView, type SessionRecord, type SessionStatus, type WalletEvent } from '../sessions/types';
 import { parseDecimalAmount } from '../x402/amount';
 import { decodePaymentResponse, encodePaymentHeader, parsePaymentRequired, type PaymentOption, type ParsedPaymentRequired } from '../x402/codec';
@@ -216,23 +216,13 @@ export class WalletService {
     const route = key ? (await this.knownRoutes()).get(caller.origin, key) : undefined;
     if (!key || !route || (this.deps.preemptive && !(await this.deps.preemptive()))) return this.decline('no_route', 'No pre-emptive payment for this route.');
     const { option, parsed } = route;
-    let outcome;
-    try {
-      outcome = await this.ledger.reserve({
-        origin: caller.origin,
-        url: p.url,
-        method: p.method.toUpperCase(),
-        attemptId: p.attemptId,
-        terms: { scheme: option.scheme, network: option.networkInfo!.id, asset: option.asset, payTo: option.payTo, amount: option.amount },
-      });
-    } catch {
-      return this.decline('storage_error');
-    }
+    const outcome = await this.reserveOption(caller, option, p.url, p.method, p.attemptId);
+    if (!outcome) return this.decline('storage_error');
     if (!outcome.ok) {
-      this.routes.forget(caller.origin, key);
+      (await this.knownRoutes()).forget(caller.origin, key);
       return this.decline('no_route', 'The route\'s session cannot pay now; using the normal path.');
     }
-    const header = encodePaymentHeader(parsed, option, adapterFor(outcome.session.family)!.paymentPayload(outcome.session.secretId, option));
+    const header = this.headerFor(parsed, option, outcome.session);
     this.ticketRoutes.set(outcome.payment.id, { key, parsed, option, prepaid: true, raw: route.raw });
     return { pay: true, ticket: outcome.payment.id, header, amount: outcome.payment.amount, session: toPublicView(outcome.session) };
   }
@@ -424,27 +414,13 @@ export class WalletService {
     const rank: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'session_inactive', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'cap_exceeded'];
     let best: { reason: DeclineReason; session?: SessionRecord } = { reason: 'no_session' };
     for (const option of options) {
-      const network = option.networkInfo!;
-      let outcome;
-      try {
-        outcome = await this.ledger.reserve({
-          origin: caller.origin,
-          url: p.url,
-          method: p.method.toUpperCase(),
-          ...(p.attemptId ? { attemptId: p.attemptId } : {}),
-          terms: { scheme: option.scheme, network: network.id, asset: option.asset, payTo: option.payTo, amount: option.amount },
-        });
-      } catch (e) {
-        // Never pay what we could not record (style.md §6).
-        this.deps.log?.('pay.storage_error', { error: e instanceof Error ? e.message : String(e) });
-        return this.decline('storage_error');
-      }
+      const outcome = await this.reserveOption(caller, option, p.url, p.method, p.attemptId);
+      if (!outcome) return this.decline('storage_error');
       if (outcome.ok) {
         // A re-sent `pay` got its earlier reservation back: answer for the option that one was for.
-        const paid = outcome.reused ? options.find((o) => termsMismatch(outcome.session, { scheme: o.scheme, network: o.networkInfo!.id, asset: o.asset, payTo: o.payTo }) === null && o.amount.toString() === outcome.payment.amount) : option;
+        const paid = outcome.reused ? options.find((o) => termsMismatch(outcome.session, termsOf(o)) === null && o.amount.toString() === outcome.payment.amount) : option;
         if (!paid) return this.decline('already_paid');
-        const adapter = adapterFor(network.family)!;
-        const header = encodePaymentHeader(parsed, paid, adapter.paymentPayload(outcome.session.secretId, paid));
+        const header = this.headerFor(parsed, paid, outcome.session);
         const key = routeKey(p.url, p.method);
         if (key) this.ticketRoutes.set(outcome.payment.id, { key, parsed, option: paid, prepaid: false, raw: { paymentRequired: p.paymentRequired, body: p.body } });
         if (this.ticketRoutes.size > 5000) this.ticketRoutes.delete(this.ticketRoutes.keys().next().value!);
@@ -456,6 +432,22 @@ export class WalletService {
     }
     if (best.session && best.reason === 'session_expired') this.deps.notify?.({ ...best.session, status: 'expired' });
     return this.decline(best.reason, undefined, best.session);
+  }
+
+  /** Reserve one option's price for this caller; null when the store failed (then we never pay). */
+  private async reserveOption(caller: PageCaller, option: PaymentOption, url: string, method: string, attemptId?: string): Promise<ReserveOutcome | null> {
+    try {
+      return await this.ledger.reserve({ origin: caller.origin, url, method: method.toUpperCase(), ...(attemptId ? { attemptId } : {}), terms: termsOf(option) });
+    } catch (e) {
+      // Never pay what we could not record (style.md §6).
+      this.deps.log?.('pay.storage_error', { error: e instanceof Error ? e.message : String(e) });
+      return null;
+    }
+  }
+
+  /** The payment header for a reserved option: its chain's payload around the bearer session id. */
+  private headerFor(parsed: ParsedPaymentRequired, option: PaymentOption, session: SessionRecord): { name: string; value: string } {
+    return encodePaymentHeader(parsed, option, adapterFor(session.family)!.paymentPayload(session.secretId, option));
   }
 
   private async openFrom402(caller: PageCaller, parsed: ParsedPaymentRequired, option: PaymentOption): Promise<SessionRecord | null> {
@@ -697,6 +689,11 @@ export class WalletService {
     this.deps.notify?.(record);
     return record;
   }
+}
+
+/** What an `accepts` entry asks to be paid, in the ledger's terms (network canonical). */
+function termsOf(o: PaymentOption): PaymentTerms {
+  return { scheme: o.scheme, network: o.networkInfo!.id, asset: o.asset, payTo: o.payTo, amount: o.amount };
 }
 
 /** Facilitator failures worth retrying with the same approval: it never gave a verdict. */

@@ -1,7 +1,8 @@
+import type { X402SessionStatus, X402SessionView } from '../../types/x402session';
 import type { ChainFamily } from '../x402/networks';
 
 /** `pending`: approved on chain, not yet registered with the facilitator (it was unreachable). */
-export type SessionStatus = 'pending' | 'active' | 'exhausted' | 'expired' | 'revoked' | 'failed';
+export type SessionStatus = X402SessionStatus;
 export type PaymentStatus = 'reserved' | 'settled' | 'released';
 
 /**
@@ -77,24 +78,11 @@ export interface WalletEvent {
   sessionId?: string;
 }
 
-/** What a page (or the popup) may see of a session. No bearer id, by construction. */
-export interface PublicSessionView {
-  id: string;
-  origin: string;
-  network: string;
-  scheme: 'session';
-  asset: string;
-  symbol: string;
-  decimals: number;
-  recipient: string;
-  cap: string;
-  spent: string;
-  remaining: string;
-  perCallMax: string | null;
-  expiresAt: number;
-  status: SessionStatus;
-  createdAt: number;
-}
+/**
+ * What a page (or the popup) may see of a session: exactly the published dapp type, so the two
+ * cannot drift. No bearer id, by construction.
+ */
+export type PublicSessionView = X402SessionView;
 
 export function remainingOf(s: Pick<SessionRecord, 'cap' | 'spent' | 'reserved'>): bigint {
   const r = BigInt(s.cap) - BigInt(s.spent) - BigInt(s.reserved);
