@@ -305,7 +305,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     for (const [name, target] of [['blank', `${site.a}/plain`], ['dapp', stack.dapp.url]] as const) {
       for (const p of Object.values(pageOf)) await navigationMs(p, target);
       for (let i = 0; i < opts.loads; i++) {
-        const order = (['ext', 'ref', 'empty'] as const).map((w, j) => (j + i) % 3).map((j) => (['ext', 'ref', 'empty'] as const)[j]!);
+        // Rotate who loads first, so none always meets a warm or cold server.
+        const kinds = ['ext', 'ref', 'empty'] as const;
+        const order = kinds.map((_, j) => kinds[(j + i) % 3]!);
         for (const which of order) loads[name][which].push(await navigationMs(pageOf[which], target));
       }
     }

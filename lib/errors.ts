@@ -44,12 +44,6 @@ export interface SerializedWalletError {
   data?: Record<string, unknown>;
 }
 
-export function isSerializedWalletError(value: unknown): value is SerializedWalletError {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.code === 'number' && typeof v.reason === 'string' && typeof v.message === 'string';
-}
-
 /** Turns anything thrown into a WalletError without leaking internals to a page. */
 export function toWalletError(error: unknown): WalletError {
   if (error instanceof WalletError) return error;

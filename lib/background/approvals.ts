@@ -86,9 +86,4 @@ export class ApprovalQueue implements ApprovalBroker {
       if (e.windowId === windowId && e.settle) this.decide(id, 'reject');
     }
   }
-
-  /** Is there an open approval window for this prompt id (to focus instead of opening another)? */
-  windowOf(promptId: string): number | undefined {
-    return this.entries.get(promptId)?.windowId;
-  }
 }

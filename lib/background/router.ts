@@ -1,5 +1,5 @@
 import { RpcCode, WalletError, toWalletError, type SerializedWalletError } from '../errors';
-import { PAGE_METHODS, isPageMethod, type PageMethod, type SecurityClass } from '../messaging/page-methods';
+import { PAGE_METHODS, isPageMethod, type SecurityClass } from '../messaging/page-methods';
 import { RateLimiter } from './rate-limit';
 import type { PageCaller } from './sender';
 import type { WalletService } from './service';
