@@ -1,4 +1,4 @@
-import { countdown, shortAddress, spentRatio, tokenAmount } from '../lib/format';
+import { countdown, localDateTime, shortAddress, spentRatio, tokenAmount } from '../lib/format';
 import { networkLabel } from '../lib/x402/networks';
 import type { PublicSessionView } from '../lib/sessions/types';
 
@@ -26,7 +26,7 @@ export function SessionCard({ session: s, now, onEnd, onRetry, showOrigin = true
       </div>
       <div className="row"><span>Spent</span><span data-testid="session-spent" data-units={s.spent}>{tokenAmount(s.spent, s.decimals, s.symbol)} of <span data-testid="session-cap" data-units={s.cap}>{tokenAmount(s.cap, s.decimals, s.symbol)}</span></span></div>
       <div className="row"><span>Remaining</span><span data-testid="session-remaining" data-units={s.remaining}>{tokenAmount(s.remaining, s.decimals, s.symbol)}</span></div>
-      <div className="row"><span>Expires</span><span data-testid="session-expiry" data-expires-at={s.expiresAt} title={new Date(s.expiresAt * 1000).toLocaleString()}>{countdown(s.expiresAt, now)}</span></div>
+      <div className="row"><span>Expires</span><span data-testid="session-expiry" data-expires-at={s.expiresAt} title={localDateTime(s.expiresAt * 1000)}>{countdown(s.expiresAt, now)}</span></div>
       {showOrigin && <div className="row"><span>Network</span><span>{networkLabel(s.network)}</span></div>}
       <div className="row"><span>Pays</span><span className="mono" title={s.recipient}>{shortAddress(s.recipient)}</span></div>
       {s.perCallMax && <div className="row"><span>Per-call limit</span><span>{tokenAmount(s.perCallMax, s.decimals, s.symbol)}</span></div>}

@@ -44,12 +44,6 @@ export async function launchWithExtension(opts: { userDataDir?: string; headless
       `--disable-extensions-except=${dir}`,
       `--load-extension=${dir}`,
       ...BASE_ARGS,
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
     ],
   });
   const serviceWorker = async () => {

@@ -12,16 +12,18 @@ import type { PaymentRecord, WalletEvent } from '../../lib/sessions/types';
 performance.mark('x402:popup-start');
 // Read-only here: the popup never writes the ledger, it asks the background.
 const db = new WalletDb();
-// Start opening now, in parallel with React's first render, not at the first query.
-void db.open().catch(() => undefined);
+// The first page is read now, before React mounts, so the popup's first paint already shows the
+// sessions (no "Loading…" flash); the live query below takes over for updates.
+const FIRST_LIMITS = { live: 20, ended: 5 };
+const FIRST_PAGE_WAIT_MS = 300;
 
-function App() {
+function App({ firstPage }: { firstPage: SessionsPage | null }) {
   const now = useNow();
   const [error, setError] = useState<string | null>(null);
   const [historyFor, setHistoryFor] = useState<string | null>(null);
   // Only the latest few ended sessions are read and shown until the person asks for more.
-  const [limits, setLimits] = useState({ live: 20, ended: 5 });
-  const sessions = useLive<SessionsPage | null>(() => sessionsPage(db, Date.now(), limits.live, limits.ended), [limits.live, limits.ended], null);
+  const [limits, setLimits] = useState(FIRST_LIMITS);
+  const sessions = useLive<SessionsPage | null>(() => sessionsPage(db, Date.now(), limits.live, limits.ended), [limits.live, limits.ended], firstPage);
   useEffect(() => {
     // For the benchmark (and devtools): when the session list first shows real data.
     if (sessions !== null && performance.getEntriesByName('x402:popup-rendered').length === 0) performance.mark('x402:popup-rendered');
@@ -60,8 +62,17 @@ function App() {
   );
 }
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
+async function firstPageOrNull(): Promise<SessionsPage | null> {
+  // A slow or broken store must not keep the popup blank: after a short wait it mounts with
+  // "Loading…" and the live query reports the data (or the error) when it comes.
+  const read = sessionsPage(db, Date.now(), FIRST_LIMITS.live, FIRST_LIMITS.ended).catch(() => null);
+  return Promise.race([read, new Promise<null>((resolve) => setTimeout(() => resolve(null), FIRST_PAGE_WAIT_MS))]);
+}
+
+void firstPageOrNull().then((firstPage) =>
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <App firstPage={firstPage} />
+    </StrictMode>,
+  ),
 );

@@ -19,17 +19,21 @@ const LIVE: SessionStatus[] = ['active', 'pending'];
 export async function sessionsPage(db: WalletDb, nowMs: number, live: number, ended: number): Promise<SessionsPage> {
   return db.transaction('r', db.sessions, async () => {
     const byStatus = (status: SessionStatus) => db.sessions.where('[status+createdAt]').between([status, -Infinity], [status, Infinity]);
-    const liveRows = (await Promise.all(LIVE.map((st) => byStatus(st).reverse().limit(live + 1).toArray()))).flat();
+    // All reads are issued at once: each is an IndexedDB round trip, and the popup waits for this.
+    const [liveLists, liveCounts, total, endedRows] = await Promise.all([
+      Promise.all(LIVE.map((st) => byStatus(st).reverse().limit(live + 1).toArray())),
+      Promise.all(LIVE.map((st) => byStatus(st).count())),
+      db.sessions.count(),
+      ended === 0 ? Promise.resolve([]) : db.sessions
+        .orderBy('createdAt')
+        .reverse()
+        .filter((s) => !LIVE.includes(s.status) || s.expiresAt * 1000 <= nowMs)
+        .limit(ended)
+        .toArray(),
+    ]);
+    const liveRows = liveLists.flat();
     const stillLive = liveRows.filter((s) => s.expiresAt * 1000 > nowMs).sort((a, b) => b.createdAt - a.createdAt);
-    const liveCounts = await Promise.all(LIVE.map((st) => byStatus(st).count()));
-    const total = await db.sessions.count();
     const liveCount = liveCounts.reduce((a, b) => a + b, 0) - (liveRows.length - stillLive.length);
-    const endedRows = ended === 0 ? [] : await db.sessions
-      .orderBy('createdAt')
-      .reverse()
-      .filter((s) => !LIVE.includes(s.status) || s.expiresAt * 1000 <= nowMs)
-      .limit(ended)
-      .toArray();
     return {
       live: stillLive.slice(0, live).map(toPublicView),
       ended: endedRows.map(toPublicView),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { badgeFor, compact } from '../../lib/background/badge';
-import { countdown, duration, spentRatio, tokenAmount } from '../../lib/format';
+import { countdown, duration, localDateTime, spentRatio, tokenAmount } from '../../lib/format';
 import { formatAmount, parseDecimalAmount } from '../../lib/x402/amount';
 import { normalizeBaseUrl, parseFacilitatorUrl, resolveSessionsEndpoint } from '../../lib/facilitator/url';
 import { normalizeNetwork, sameNetwork } from '../../lib/x402/networks';
@@ -82,5 +82,13 @@ describe('settings', () => {
     expect(patch).toEqual({ preemptive: false });
     expect(applySettingsPatch(current, patch)).toEqual({ rpc: { 'eip155:31337': 'http://127.0.0.1:8545' }, promptOn402: false, preemptive: false });
     expect(() => SettingsPatchSchema.parse({ rpc: { x: 'not a url' } })).toThrow();
+  });
+});
+
+describe('localDateTime', () => {
+  it('formats local time with zero padding, matching the Date getters', () => {
+    const d = new Date(2026, 0, 5, 7, 3, 59);
+    expect(localDateTime(d.getTime())).toBe('2026-01-05 07:03');
+    expect(localDateTime(new Date(2026, 10, 23, 23, 59).getTime())).toBe('2026-11-23 23:59');
   });
 });
