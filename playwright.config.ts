@@ -10,9 +10,10 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list'], ['./e2e/security/table-reporter.ts']],
-  outputDir: 'test-results',
+  // One folder per project: Playwright empties a project's output folder when it starts, and
+  // `npm test` runs the projects one after the other, so a shared folder lost the flow's screenshots.
   projects: [
-    { name: 'flow', testIgnore: /security\// },
-    { name: 'security', testMatch: /security\/.*\.spec\.ts$/ },
+    { name: 'flow', testIgnore: /security\//, outputDir: 'test-results/flow' },
+    { name: 'security', testMatch: /security\/.*\.spec\.ts$/, outputDir: 'test-results/security' },
   ],
 });
