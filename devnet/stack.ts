@@ -167,6 +167,73 @@ function dataDirOf(dataDir: string | undefined): string {
   return dataDir ?? mkdtempSync(join(tmpdir(), 'x402-devnet-'));
 }
 
+interface ServicesOptions {
+  host: string;
+  ports: StackPorts;
+  quiet: boolean;
+  prices?: Partial<ApiPrices>;
+  rpcUrl: string;
+  chainId: number;
+  network: string;
+  facilitatorKey: Hex;
+  dataDir: string;
+  perCallMax: bigint;
+  pollingIntervalMs?: number;
+  token: Omit<TokenInfo, 'symbol' | 'decimals'> & { symbol: string; decimals: number };
+  payTo: `0x${string}`;
+}
+
+/** Facilitator → paid API → demo dapp, the same on the local chain and on a remote one. */
+async function startServices(o: ServicesOptions, stoppers: Stopper[]): Promise<{ facilitator: StackFacilitator; api: StackApi; dapp: { url: string } }> {
+  const facilitator = await restartableFacilitator(
+    {
+      host: o.host,
+      port: o.ports.facilitator ?? 0,
+      rpcUrl: o.rpcUrl,
+      chainId: o.chainId,
+      network: o.network,
+      privateKey: o.facilitatorKey,
+      dataDir: o.dataDir,
+      perCallMax: o.perCallMax,
+      pollingIntervalMs: o.pollingIntervalMs,
+      quiet: o.quiet,
+    },
+    stoppers,
+  );
+  const api = await startPaidApi({
+    host: o.host,
+    port: o.ports.api ?? 0,
+    facilitatorUrl: facilitator.url,
+    network: o.network,
+    asset: o.token.address,
+    payTo: o.payTo,
+    prices: o.prices,
+    quiet: o.quiet,
+  });
+  stoppers.push(api.stop);
+  const { address, symbol, decimals, name, version } = o.token;
+  const dapp = await startDapp({
+    host: o.host,
+    port: o.ports.dapp ?? 0,
+    quiet: o.quiet,
+    config: {
+      apiUrl: api.url,
+      facilitatorUrl: facilitator.url,
+      network: o.network,
+      chainId: o.chainId,
+      rpcUrl: o.rpcUrl,
+      token: { address, symbol, decimals, name, version },
+      recipient: api.recipient,
+      paths: api.paths,
+      prices: stringPrices(api.prices),
+      // Token units, as window.x402session.requestSession takes them (1.00 USDC = ten chat messages).
+      session: { cap: '1.00', expiresIn: 3600 },
+    },
+  });
+  stoppers.push(dapp.stop);
+  return { facilitator, api: apiView(api), dapp: { url: dapp.url } };
+}
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const host = opts.host ?? '127.0.0.1';
   const chainId = opts.chainId ?? 31337;
@@ -189,59 +256,30 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       mints: accounts.users.map((u) => ({ to: u.address, amount: userUsdc })),
     });
 
-    const facilitator = await restartableFacilitator(
+    const { facilitator, api, dapp } = await startServices(
       {
         host,
-        port: ports.facilitator ?? 0,
+        ports,
+        quiet,
+        prices: opts.prices,
         rpcUrl: chain.rpcUrl,
         chainId,
         network: chain.network,
-        privateKey: accounts.facilitator.privateKey,
+        facilitatorKey: accounts.facilitator.privateKey,
         dataDir,
         perCallMax: opts.perCallMax ?? DEFAULT_PER_CALL_MAX,
-        quiet,
+        token,
+        payTo: accounts.recipient.address,
       },
       stoppers,
     );
-
-    const api = await startPaidApi({
-      host,
-      port: ports.api ?? 0,
-      facilitatorUrl: facilitator.url,
-      network: chain.network,
-      asset: token.address,
-      payTo: accounts.recipient.address,
-      prices: opts.prices,
-      quiet,
-    });
-    stoppers.push(api.stop);
-
-    const dapp = await startDapp({
-      host,
-      port: ports.dapp ?? 0,
-      quiet,
-      config: {
-        apiUrl: api.url,
-        facilitatorUrl: facilitator.url,
-        network: chain.network,
-        chainId,
-        rpcUrl: chain.rpcUrl,
-        token: { address: token.address, symbol: token.symbol, decimals: token.decimals, name: token.name, version: token.version },
-        recipient: api.recipient,
-        paths: api.paths,
-        prices: stringPrices(api.prices),
-        // Token units, as window.x402session.requestSession takes them (1.00 USDC = ten chat messages).
-        session: { cap: '1.00', expiresIn: 3600 },
-      },
-    });
-    stoppers.push(dapp.stop);
 
     return {
       chain: { rpcUrl: chain.rpcUrl, chainId, network: chain.network },
       token,
       facilitator,
-      api: apiView(api),
-      dapp: { url: dapp.url },
+      api,
+      dapp,
       accounts,
       dataDir,
       stop: () => stopAll(stoppers),
@@ -270,57 +308,31 @@ export async function startRemoteStack(opts: RemoteStackOptions): Promise<Remote
   const stoppers: Stopper[] = [];
 
   try {
-    const facilitator = await restartableFacilitator(
+    const { facilitator, api, dapp } = await startServices(
       {
         host,
-        port: ports.facilitator ?? 0,
+        ports,
+        quiet,
+        prices: opts.prices,
         rpcUrl: opts.rpcUrl,
         chainId,
         network,
-        privateKey: opts.facilitatorKey,
+        facilitatorKey: opts.facilitatorKey,
         dataDir,
         perCallMax: opts.perCallMax ?? DEFAULT_PER_CALL_MAX,
+        // A real chain's blocks are seconds apart: poll receipts every second, not at hardhat speed.
         pollingIntervalMs: 1000,
-        quiet,
+        token: info,
+        payTo: recipient,
       },
       stoppers,
     );
-    const api = await startPaidApi({
-      host,
-      port: ports.api ?? 0,
-      facilitatorUrl: facilitator.url,
-      network,
-      asset: info.address,
-      payTo: recipient,
-      prices: opts.prices,
-      quiet,
-    });
-    stoppers.push(api.stop);
-    const dapp = await startDapp({
-      host,
-      port: ports.dapp ?? 0,
-      quiet,
-      config: {
-        apiUrl: api.url,
-        facilitatorUrl: facilitator.url,
-        network,
-        chainId,
-        rpcUrl: opts.rpcUrl,
-        token: { address: info.address, symbol: info.symbol, decimals: info.decimals, name: info.name, version: info.version },
-        recipient,
-        paths: api.paths,
-        prices: stringPrices(api.prices),
-        // Token units, as window.x402session.requestSession takes them (1.00 USDC = ten chat messages).
-        session: { cap: '1.00', expiresIn: 3600 },
-      },
-    });
-    stoppers.push(dapp.stop);
     return {
       chain: { rpcUrl: opts.rpcUrl, chainId, network: caip2(chainId) },
       token: info,
       facilitator,
-      api: apiView(api),
-      dapp: { url: dapp.url },
+      api,
+      dapp,
       accounts: { facilitator: facilitatorAccount, recipient: { address: recipient } },
       dataDir,
       stop: () => stopAll(stoppers),
