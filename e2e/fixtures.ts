@@ -3,6 +3,7 @@ import { createPublicClient, http, parseAbi } from 'viem';
 import { startStack, type Stack } from '../devnet/stack';
 import { configureExtension } from './fixtures-config';
 import { launchWithExtension, type ExtensionBrowser } from './support/extension';
+import { startSite } from './support/site';
 import { TestWallet } from './support/test-wallet';
 
 const ERC20 = parseAbi(['function balanceOf(address) view returns (uint256)', 'function allowance(address,address) view returns (uint256)']);
@@ -13,6 +14,8 @@ export interface Fixtures {
   wallet: TestWallet;
   /** A tab on the demo dapp's origin. */
   dapp: Page;
+  /** A throwaway site reachable as two origins (A and B), with the test wallet installed. */
+  site: Awaited<ReturnType<typeof startSite>>;
   chain: {
     balanceOf(address: `0x${string}`): Promise<bigint>;
     allowance(owner: `0x${string}`, spender: `0x${string}`): Promise<bigint>;
@@ -51,6 +54,12 @@ export const test = base.extend<Fixtures, { stack: Stack }>({
     const page = await ext.context.newPage();
     await page.goto(stack.dapp.url);
     await use(page);
+  },
+  site: async ({ wallet }, use) => {
+    void wallet;
+    const site = await startSite();
+    await use(site);
+    await site.close();
   },
   chain: async ({ stack }, use) => {
     const client = createPublicClient({ transport: http(stack.chain.rpcUrl) });

@@ -178,8 +178,7 @@ test.describe('the whole flow in Chromium with the built extension', () => {
   });
 });
 
-test('settings: the options page turns pre-emptive payment and bare-402 prompts off', async ({ ext, dapp, stack, wallet, approvalWindow }) => {
-  void wallet;
+test('settings: the options page turns pre-emptive payment and bare-402 prompts off', async ({ ext, dapp, stack, approvalWindow }) => {
   // With pre-emption on, the second call to a route carries the payment on its first send.
   const pending = requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url });
   await (await approvalWindow()).getByTestId('approve').click();

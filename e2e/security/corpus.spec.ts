@@ -7,8 +7,7 @@ import { startHostileServer, type CorpusCase } from './hostile-server';
 
 const corpus = (JSON.parse(readFileSync(new URL('./hostile-402.json', import.meta.url), 'utf8')) as { cases: CorpusCase[] }).cases;
 
-test('hostile 402 corpus: never paid, nothing reserved, the original 402 reaches the page, the reason is recorded', async ({ ext, dapp, stack, wallet }) => {
-  void wallet;
+test('hostile 402 corpus: never paid, nothing reserved, the original 402 reaches the page, the reason is recorded', async ({ ext, dapp, stack }) => {
   expect(corpus.length).toBeGreaterThanOrEqual(100);
   expect(new Set(corpus.map((c) => c.id)).size).toBe(corpus.length);
   await openSession(ext.context, dapp, stack, { perCallMax: '0.05' });
