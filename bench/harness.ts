@@ -337,8 +337,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
     log(`E: popup first render with ${opts.popupSessions} sessions and ${opts.popupPayments} payments`);
     await seedStore(ext, opts.popupSessions, opts.popupPayments);
-    // The seed writes 100,000 rows in one transaction, which no real store does in the second before
-    // the popup opens; let IndexedDB's backing store finish flushing so E measures reads, not that.
+    // The seed writes all its payments in one transaction, which no real store does in the second
+    // before the popup opens; let IndexedDB's backing store finish flushing so E measures reads.
     await new Promise((r) => setTimeout(r, Math.min(3000, opts.popupPayments / 30)));
     const renders: number[] = [];
     const starts: number[] = [];

@@ -48,7 +48,7 @@ export function spentRatio(spent: string, cap: string): number {
 
 /**
  * "2026-11-23 14:05" in local time. Built from Date getters rather than toLocaleString: the first
- * Intl call in a page loads locale data (~20 ms here), which was most of the popup's first render.
+ * Intl call in a page loads locale data, and this runs for every card of the popup's first render.
  */
 export function localDateTime(ms: number): string {
   const d = new Date(ms);
