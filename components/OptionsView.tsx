@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import type { Settings } from '../lib/settings';
-import { DEFAULT_RPC } from '../lib/chains/registry';
-import { networkLabel } from '../lib/x402/networks';
+import { defaultRpcs, networkLabel, networksWithDefaultRpc } from '../lib/chains/networks';
 
 export interface OptionsViewProps {
   settings: Settings;
@@ -27,7 +26,7 @@ export function OptionsView({ settings: saved, onSave }: OptionsViewProps) {
       setStatus(e instanceof Error ? e.message : String(e));
     }
   };
-  const networks = [...new Set([...Object.keys(DEFAULT_RPC), ...Object.keys(rpc)])];
+  const networks = [...new Set([...networksWithDefaultRpc(), ...Object.keys(rpc)])];
   return (
     <div data-testid="options">
       <h1>x402 Session Wallet — settings</h1>
@@ -45,7 +44,7 @@ export function OptionsView({ settings: saved, onSave }: OptionsViewProps) {
       {networks.map((n) => (
         <label key={n} className="row" style={{ alignItems: 'center' }}>
           <span>{networkLabel(n)} <span className="mono muted">{n}</span></span>
-          <input style={{ width: 320 }} placeholder={DEFAULT_RPC[n] ?? 'https://…'} value={rpc[n] ?? ''} onChange={(e) => setRpc({ ...rpc, [n]: e.target.value })} />
+          <input style={{ width: 320 }} placeholder={defaultRpcs(n)[0] ?? 'https://…'} value={rpc[n] ?? ''} onChange={(e) => setRpc({ ...rpc, [n]: e.target.value })} />
         </label>
       ))}
       <div className="row" style={{ alignItems: 'center' }}>

@@ -8,10 +8,10 @@ import type { Settings } from '../../lib/settings';
 function App() {
   const [settings, setSettings] = useState<Settings | null>(null);
   useEffect(() => {
-    void uiCall<Settings>('settings.get').then(setSettings);
+    void uiCall('settings.get', {}).then(setSettings);
   }, []);
   if (!settings) return <p className="muted">Loading…</p>;
-  return <OptionsView settings={settings} onSave={async (patch) => setSettings(await uiCall<Settings>('settings.set', patch as Record<string, unknown>))} />;
+  return <OptionsView settings={settings} onSave={async (patch) => setSettings(await uiCall('settings.set', patch))} />;
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -1,7 +1,8 @@
 import { MAX_PAYMENT_REQUIRED_HEADER, MAX_PAYMENT_RESPONSE_HEADER, MAX_V1_BODY } from '../x402/limits';
+import { routeKey } from '../messaging/route-key';
 import type { Channel } from './channel';
 import type { Natives } from './natives';
-import { redactResponse, sessionIdOf } from './redact';
+import { redactResponse } from './redact';
 
 export type PageEvent = 'payment' | 'paymentFailed';
 
@@ -12,6 +13,19 @@ export interface PayingFetchDeps {
 }
 
 type Reply = Record<string, any>;
+
+/** The strings of the grant the background named as never page-visible (e.g. the session id). */
+function secretsOf(decision: Reply): string[] {
+  const list = decision.redact as unknown;
+  const out: string[] = [];
+  if (list && typeof (list as ArrayLike<unknown>).length === 'number') {
+    for (let i = 0; i < (list as ArrayLike<unknown>).length; i++) {
+      const v = (list as ArrayLike<unknown>)[i];
+      if (typeof v === 'string' && v.length >= 8) out[out.length] = v;
+    }
+  }
+  return out;
+}
 
 function clip(value: string | null, max: number): string | null {
   // One past the limit, so the background's codec names the problem instead of a schema error.
@@ -33,9 +47,8 @@ function clip(value: string | null, max: number): string | null {
  * so page getters on Object.prototype (`then`, `signal`, …) never see it.
  */
 export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof fetch {
-  /** Routes this page has paid, as "METHOD url-without-query" (no secrets). */
+  /** Routes this page has paid, by the background's own route key (no secrets). */
   const knownRoutes = new Set<string>();
-  const routeOf = (url: string, method: string) => `${method} ${n.stringSplit(n.stringSplit(url, '#')[0]!, '?')[0]}`;
 
   const fail = (url: string, method: string, reason: string, message: string, session?: unknown) =>
     emit('paymentFailed', { url, method, reason, message, ...(session ? { session } : {}) });
@@ -46,7 +59,7 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
    * the ledger, so it is re-sent until it lands: otherwise money that moved stays "reserved" until
    * reconciliation. `pay` is retried once: the attempt id makes the retry reuse its reservation.
    */
-  const workerGone = (reason: unknown) => reason === 'extension_unavailable' || reason === 'no_reply';
+  const workerGone = (reason: unknown) => reason === 'extension_unavailable';
   const callWithRetry = async (method: string, params: unknown, attempts: number): Promise<string> => {
     for (let i = 0; ; i++) {
       const raw = await channel.request(method, params);
@@ -65,7 +78,7 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     if (decision && decision.pay === true) return decision;
     const err = reply.error as Reply | undefined;
     // No answer at all: a reservation may exist that we will never use. Free it.
-    if (!decision && workerGone(err?.reason)) void callWithRetry('cancel', { attemptId }, 6);
+    if (!decision && workerGone(err?.reason)) void report({ attemptId, sent: false, status: 0, paymentResponse: null, paymentRequired: null });
     if (!quiet) {
       if (decision) fail(url, verb, String(decision.reason), String(decision.message), decision.session);
       else fail(url, verb, String(err?.reason ?? 'extension_error'), String(err?.message ?? 'The wallet extension failed.'));
@@ -75,9 +88,9 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
 
   /** Send `base` with the reserved header and report what came back. Returns the raw response. */
   async function sendPaid(base: Request, decision: Reply, url: string, verb: string, quiet: boolean): Promise<Response> {
-    const ticket = String(decision.ticket);
+    const attemptId = String(decision.attemptId);
     if (n.requestSignal(base).aborted) {
-      void report({ ticket, status: 0, paymentResponse: null, paymentRequired: null, sent: false });
+      void report({ attemptId, sent: false, status: 0, paymentResponse: null, paymentRequired: null });
       throw new DOMException('The operation was aborted.', 'AbortError');
     }
     const record = n.inert() as Record<string, string>;
@@ -93,12 +106,13 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     } catch (error) {
       // Unknown whether it reached the server: the background keeps the reservation and asks the
       // facilitator later. The page sees the same network error a plain fetch would give.
-      void report({ ticket, status: 0, paymentResponse: null, paymentRequired: null });
+      void report({ attemptId, sent: true, status: 0, paymentResponse: null, paymentRequired: null });
       throw error;
     }
     const headers = n.responseHeaders(res);
     void report({
-      ticket,
+      attemptId,
+      sent: true,
       status: n.responseStatus(res),
       paymentResponse: clip(n.headersGet(headers, 'payment-response') ?? n.headersGet(headers, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),
       paymentRequired: clip(n.headersGet(headers, 'payment-required'), MAX_PAYMENT_REQUIRED_HEADER),
@@ -133,13 +147,13 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     const verb = n.requestMethod(request);
 
     let response: Response | null = null;
-    const route = routeOf(url, verb);
-    if (replay !== null && channel.connected && knownRoutes.has(route)) {
+    const route = routeKey(url, verb);
+    if (replay !== null && channel.connected && route !== null && knownRoutes.has(route)) {
       const decision = await decide('prepay', { url, method: verb, attemptId: n.randomHex(8) }, url, verb, true);
       if (decision === null) knownRoutes.delete(route);
       else {
         const pre = await sendPaid(request, decision, url, verb, true);
-        if (n.responseStatus(pre) !== 402) return redactResponse(n, pre, sessionIdOf(n, String(decision.header.value)));
+        if (n.responseStatus(pre) !== 402) return redactResponse(n, pre, secretsOf(decision));
         // The server wants paying anyway (price or session changed): treat its 402 as the original.
         knownRoutes.delete(route);
         response = pre;
@@ -179,6 +193,6 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       throw error;
     }
     // The server refused the payment: the page gets its original 402 (the reason is in the event).
-    return n.responseStatus(retry) === 402 ? response : redactResponse(n, retry, sessionIdOf(n, String(decision.header.value)));
+    return n.responseStatus(retry) === 402 ? response : redactResponse(n, retry, secretsOf(decision));
   };
 }

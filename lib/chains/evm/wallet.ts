@@ -1,18 +1,16 @@
 import { connect, createConfig, custom, injected, switchChain, waitForTransactionReceipt, writeContract, getChainId, type Connector } from '@wagmi/core';
 import { BaseError, defineChain, type EIP1193Provider } from 'viem';
-import { ERC20_ABI } from '../chains/evm';
+import type { SignerOutcome } from '../types';
+import { ERC20_ABI } from './abi';
+import type { EvmApproveRequest } from './approve';
 
 /**
- * The wallet signer chunk for EVM. Runs in the tab's MAIN world, injected only while a session is
+ * The wallet bridge of the EVM signer chunk. Runs in the tab's MAIN world, injected only while a session is
  * being opened (design §2), because that is where the person's wallet lives. It finds the wallet
  * over EIP-6963 (else `window.ethereum`), connects, switches chain when needed, sends the one
  * `approve(spender, cap)` and waits for its receipt.
  */
-export interface EvmSignRequest {
-  chainId: number;
-  token: `0x${string}`;
-  spender: `0x${string}`;
-  amount: string;
+export interface EvmSignRequest extends EvmApproveRequest {
   /** Used if the wallet does not know the chain yet (wallet_addEthereumChain). */
   rpcUrl?: string;
   chainName?: string;
@@ -20,13 +18,9 @@ export interface EvmSignRequest {
   preferredRdns?: string;
 }
 
-export type SignerOutcome =
-  | { ok: true; user: string; txHash: string }
-  | { ok: false; code: number; reason: string; message: string };
-
 const DISCOVERY_MS = 150;
 
-export async function approveOnEvm(req: EvmSignRequest): Promise<SignerOutcome> {
+async function approveOnEvm(req: EvmSignRequest): Promise<SignerOutcome> {
   let selected: EIP1193Provider | null = null;
   const chain = defineChain({
     id: req.chainId,
@@ -100,4 +94,10 @@ function describe(error: unknown): SignerOutcome {
     return { ok: false, code: 4001, reason: 'user_rejected', message: 'The wallet request was rejected.' };
   }
   return { ok: false, code: -32603, reason: 'wallet_error', message: message.slice(0, 300) };
+}
+
+/** The signer chunk's entry point: one routine per request kind; anything else is refused. */
+export function runEvmRequest(req: EvmSignRequest): Promise<SignerOutcome> {
+  if (req?.kind === 'erc20-approve') return approveOnEvm(req);
+  return Promise.resolve({ ok: false, code: 4200, reason: 'unsupported_request', message: 'The EVM signer does not know this request.' });
 }
