@@ -87,7 +87,7 @@ export class Opening {
     return toPublicView(session);
   }
 
-  /** A bare 402 and no session yet: offer one, pre-filled from the 402 (design §3.7). */
+  /** A bare 402 and no session yet: offer one, pre-filled from the 402 (docs/architecture.md §2.7). */
   async openFrom402(caller: PageCaller, parsed: ParsedPaymentRequired, option: PaymentOption, payable: Payable, facilitatorUrl: string): Promise<SessionRecord | null> {
     const network = option.networkInfo!;
     return this.withApprovalSlot(

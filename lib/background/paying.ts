@@ -37,7 +37,7 @@ const RANK: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatc
 const MAX_IN_FLIGHT = 5000;
 
 /**
- * The hot path (design §3): decide whether a 402 may be paid, reserve before any header leaves,
+ * The hot path (docs/architecture.md §2): decide whether a 402 may be paid, reserve before any header leaves,
  * and settle or release on the page's report. Routes already paid are remembered for pre-emptive
  * payment.
  */
@@ -158,7 +158,7 @@ export class Paying {
     try {
       return await this.deps.ledger.reserve({ origin: caller.origin, url, method: method.toUpperCase(), attemptId, terms: termsOf(option) });
     } catch (e) {
-      // Never pay what we could not record (style.md §6).
+      // Never pay what we could not record (docs/style.md §6).
       this.deps.log?.('pay.storage_error', { error: e instanceof Error ? e.message : String(e) });
       return null;
     }

@@ -126,9 +126,10 @@ export class FacilitatorClient {
         throw new FacilitatorError('unreachable', `Could not reach the facilitator at ${new URL(url).host}.`);
       }
       const text = await readBounded(res, MAX_RESPONSE, controller);
+      if (text === OVERSIZED) throw new FacilitatorError('bad_response', 'The facilitator sent an oversized answer.', res.status);
       if (text === null) {
         if (controller.signal.aborted) throw new FacilitatorError('timeout', `The facilitator did not answer within ${timeoutMs} ms.`);
-        throw new FacilitatorError('bad_response', 'The facilitator sent an oversized or unreadable answer.', res.status);
+        throw new FacilitatorError('bad_response', 'The facilitator sent an unreadable answer.', res.status);
       }
       const parsed = text === '' ? { ok: true as const, value: null } : parseUntrustedJson(text);
       if (!parsed.ok) {
@@ -149,7 +150,10 @@ export function errorText(json: unknown): string | undefined {
   return undefined;
 }
 
-async function readBounded(res: Response, max: number, controller: AbortController): Promise<string | null> {
+const OVERSIZED = Symbol('oversized');
+
+/** The body as text, at most `max` bytes: OVERSIZED past that (and the download is cut), null when unreadable. */
+async function readBounded(res: Response, max: number, controller: AbortController): Promise<string | null | typeof OVERSIZED> {
   try {
     if (!res.body) return '';
     const reader = res.body.getReader();
@@ -161,7 +165,7 @@ async function readBounded(res: Response, max: number, controller: AbortControll
       size += value.byteLength;
       if (size > max) {
         controller.abort();
-        return null;
+        return OVERSIZED;
       }
       chunks.push(value);
     }

@@ -20,7 +20,7 @@ export function createPageApi(n: Natives, channel: Channel, payingFetch: typeof 
   let listening = false;
 
   async function call(method: string, params: unknown): Promise<unknown> {
-    const reply = n.parseInert(await channel.request(method, params)) as Record<string, any>;
+    const reply = n.parseInert(await channel.request(method, params)) as { result?: unknown; error?: { code?: unknown; reason?: unknown; message?: unknown } };
     if (reply.error) {
       const err = new Error(String(reply.error.message)) as Error & { code: number; reason: string };
       err.code = Number(reply.error.code);

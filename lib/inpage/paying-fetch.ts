@@ -12,7 +12,25 @@ export interface PayingFetchDeps {
   emit(event: PageEvent, data: unknown): void;
 }
 
-type Reply = Record<string, any>;
+/**
+ * A reply from the background, as parsed here (null-prototype objects): the fields of `pay` /
+ * `prepay` / `report` results and errors that this script reads. Everything is `unknown` until used.
+ */
+interface Reply {
+  result?: Reply;
+  error?: Reply;
+  pay?: unknown;
+  attemptId?: unknown;
+  header?: { name?: unknown; value?: unknown };
+  redact?: unknown;
+  reason?: unknown;
+  message?: unknown;
+  session?: unknown;
+  outcome?: unknown;
+  route?: unknown;
+  amount?: unknown;
+  transaction?: unknown;
+}
 
 /** The strings of the grant the background named as never page-visible (e.g. the session id). */
 function secretsOf(decision: Reply): string[] {
@@ -33,7 +51,7 @@ function clip(value: string | null, max: number): string | null {
 }
 
 /**
- * The page's `fetch`, paying x402 402s through the background (design §3):
+ * The page's `fetch`, paying x402 402s through the background (docs/architecture.md §2):
  * clone before the first send; a 402 without x402 data, or one we will not pay, goes back to the
  * page untouched; a payable one is retried exactly once with the header the background reserved
  * for; a request that already carried a payment header is never paid.
@@ -63,7 +81,7 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
   const callWithRetry = async (method: string, params: unknown, attempts: number): Promise<string> => {
     for (let i = 0; ; i++) {
       const raw = await channel.request(method, params);
-      const reason = ((n.parseInert(raw) as Reply).error as Reply | undefined)?.reason;
+      const reason = (n.parseInert(raw) as Reply).error?.reason;
       if (!workerGone(reason) || i + 1 >= attempts) return raw;
       await new Promise((r) => n.setTimeout(r, 50 * 2 ** i));
     }
@@ -74,9 +92,9 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
   async function decide(method: 'pay' | 'prepay', params: Record<string, unknown>, url: string, verb: string, quiet: boolean): Promise<Reply | null> {
     const attemptId = params.attemptId as string;
     const reply = n.parseInert(await callWithRetry(method, params, 2)) as Reply;
-    const decision = reply.result as Reply | undefined;
-    if (decision && decision.pay === true) return decision;
-    const err = reply.error as Reply | undefined;
+    const decision = reply.result;
+    if (decision && decision.pay === true && decision.header) return decision;
+    const err = reply.error;
     // No answer at all: a reservation may exist that we will never use. Free it.
     if (!decision && workerGone(err?.reason)) void report({ attemptId, sent: false, status: 0, paymentResponse: null, paymentRequired: null });
     if (!quiet) {
@@ -97,7 +115,9 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     n.headersForEach(n.requestHeaders(base), (value, name) => {
       record[name] = value;
     });
-    record[String(decision.header.name)] = String(decision.header.value);
+    // `decide` only hands over decisions that carry a header.
+    const header = decision.header as { name: unknown; value: unknown };
+    record[String(header.name)] = String(header.value);
     const init = n.inert();
     init.headers = record;
     let res: Response;
@@ -117,7 +137,7 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       paymentResponse: clip(n.headersGet(headers, 'payment-response') ?? n.headersGet(headers, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),
       paymentRequired: clip(n.headersGet(headers, 'payment-required'), MAX_PAYMENT_REQUIRED_HEADER),
     }).then((raw) => {
-      const r = (n.parseInert(raw) as Reply).result as Reply | undefined;
+      const r = (n.parseInert(raw) as Reply).result;
       if (!r) return;
       if (r.outcome === 'settled') {
         if (typeof r.route === 'string') knownRoutes.add(r.route);

@@ -6,7 +6,7 @@ import type { ApprovalState } from './approval';
 
 /**
  * Every method a web page or an extension page can call: its parameter schema, its result type, its
- * security class and its rate-limit rule — the one table the routers enforce (style.md §2, §4).
+ * security class and its rate-limit rule — the one table the routers enforce (docs/style.md §2, §4).
  * Anything not here is refused with 4200.
  *
  * Security classes (page methods):

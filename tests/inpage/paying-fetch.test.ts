@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { secretOf, sessionRecord } from '../support/db';
-import { startPaidServer } from '../support/paid-server';
+import { startPaidServer, startRawPaidServer } from '../support/paid-server';
 import { testPage } from '../support/page';
 import { testService } from '../support/service';
 
@@ -154,6 +154,23 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     server.seen.length = 0;
     expect((await page.fetch(`${server.base}/paid`)).status).toBe(200);
     expect(server.seen).toHaveLength(2);
+  });
+
+  it('pre-emptive: a PATCH route (a method fetch does not upper-case) is paid on its first send too', async () => {
+    const raw = await startRawPaidServer({ acceptSecret: () => secret });
+    try {
+      const { page, db, s } = await setup();
+      expect((await page.fetch(`${raw.base}/raw`, { method: 'patch', body: 'a' })).status).toBe(200);
+      await page.waitForEvent('payment');
+      raw.seen.length = 0;
+      expect((await page.fetch(`${raw.base}/raw`, { method: 'patch', body: 'b' })).status).toBe(200);
+      expect(raw.seen).toHaveLength(1);
+      expect(raw.seen[0]).toMatchObject({ method: 'patch', paymentSignature: expect.any(String) });
+      await page.waitForEvent('payment', 2);
+      expect(await db.sessions.get(s.id)).toMatchObject({ spent: '200000', reserved: '0' });
+    } finally {
+      await raw.close();
+    }
   });
 
   it('pre-emptive: when the server still answers 402 (price changed) it falls back to the normal path, paying once', async () => {

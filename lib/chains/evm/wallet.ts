@@ -6,7 +6,7 @@ import type { EvmApproveRequest } from './approve';
 
 /**
  * The wallet bridge of the EVM signer chunk. Runs in the tab's MAIN world, injected only while a session is
- * being opened (design §2), because that is where the person's wallet lives. It finds the wallet
+ * being opened (docs/architecture.md §1), because that is where the person's wallet lives. It finds the wallet
  * over EIP-6963 (else `window.ethereum`), connects, switches chain when needed, sends the one
  * `approve(spender, cap)` and waits for its receipt.
  */

@@ -28,13 +28,13 @@ const RemoteSchema = z
   .loose();
 export type RemoteSession = z.infer<typeof RemoteSchema>;
 
-/** The session scheme's endpoints on a facilitator (x402-protocol.md §5): discovery, open, read. */
+/** The session scheme's endpoints on a facilitator (docs/protocol.md §5): discovery, open, read. */
 export class SessionFacilitator {
   constructor(readonly client: FacilitatorClient) {}
 
   /**
    * The address the person must approve: the `session` kind's `extra.spender`, else its
-   * `extra.facilitatorAddress`, else the family's first signer (x402-protocol.md §5).
+   * `extra.facilitatorAddress`, else the family's first signer (docs/protocol.md §5).
    */
   async discover(network: NetworkInfo, signersKey: string): Promise<{ spender: string; facilitatorNetwork: string; extra: Record<string, unknown> }> {
     const kind = await this.client.supportedKind(SESSION_SCHEME, network);

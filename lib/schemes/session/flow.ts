@@ -3,7 +3,7 @@ import { FacilitatorError } from '../../facilitator/client';
 import { parseFacilitatorUrl, resolveSessionsEndpoint } from '../../facilitator/url';
 import type { SessionRecord } from '../../sessions/types';
 import type { PaymentOption } from '../../x402/codec';
-import type { Opened, OpenInput, Proposal, RemoteView, Resumed, SchemeContext, SchemeOnChain } from '../types';
+import type { Opened, Proposal, RemoteView, Resumed, SchemeContext, SchemeOnChain } from '../types';
 import { SessionFacilitator, retriable } from './facilitator';
 import { readGrant, type SessionGrant } from './grant';
 import type { SessionChainRules, SessionTerms } from './rules';
@@ -17,7 +17,7 @@ interface SessionPlan {
 }
 
 /**
- * The `session` scheme on one chain family (x402-protocol.md §5): discover the facilitator's
+ * The `session` scheme on one chain family (docs/protocol.md §5): discover the facilitator's
  * spender, have the wallet approve it for the cap, register with `POST /sessions`, then pay each
  * call with the bearer session id. `rules` hold what differs per family.
  */

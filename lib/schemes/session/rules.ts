@@ -16,7 +16,7 @@ export interface SessionTerms {
 }
 
 /**
- * What differs per chain family in the `session` scheme (x402-protocol.md §5.1–5.3): the wallet
+ * What differs per chain family in the `session` scheme (docs/protocol.md §5.1–5.3): the wallet
  * step, the registration body, and the payment payload.
  */
 export interface SessionChainRules {
