@@ -137,6 +137,19 @@ describe('exact v2 (PAYMENT-SIGNATURE, @x402/express)', () => {
     }
   });
 
+  it('concurrent payments all settle: the facilitator submits one transaction at a time from its key', async () => {
+    const { required, accepted } = await challengeV2(stack.exact.paths.exact);
+    const payer = user(3);
+    const before = await balanceOf(stack, payer.address);
+    const headers = await Promise.all(
+      Array.from({ length: 6 }, async () => encodeHeader({ x402Version: 2, resource: required.resource, accepted, payload: await signTransferAuthorization(stack, payer, accepted) })),
+    );
+    const results = await Promise.all(headers.map((h) => payV2(stack.exact.paths.exact, h)));
+    expect(results.map((r) => r.res.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(new Set(results.map((r) => r.settle?.transaction)).size).toBe(6);
+    expect(await balanceOf(stack, payer.address)).toBe(before - 6n * stack.exact.prices.exact);
+  });
+
   it('the Permit2 variant is advertised with extra.assetTransferMethod "permit2" (no Permit2 contract here)', async () => {
     const { accepted } = await challengeV2(stack.exact.paths.exactPermit2);
     expect(accepted.extra).toEqual({ name: 'USD Coin (devnet)', version: '2', assetTransferMethod: 'permit2' });
