@@ -1,9 +1,9 @@
 /**
  * The whole local x402 stack in one call: chain → token → facilitator → paid API → demo dapp,
- * each on its own port (distinct origins). The local stack also runs an `exact` facilitator
- * (reference code) and a daydreams-format `upto` facilitator, with their routes on the paid API. `startStack` is for the local chain;
- * `startRemoteStack` points the same facilitator / API / dapp at an existing chain and token
- * (e.g. Base Sepolia) and deploys nothing.
+ * each on its own port (distinct origins). `startStack` is for the local chain, and also runs
+ * an `exact` facilitator (reference code) and a daydreams-format `upto` facilitator with their
+ * routes on the paid API; `startRemoteStack` points the same facilitator / API / dapp at an
+ * existing chain and token (e.g. Base Sepolia) and deploys nothing.
  *
  * If any component fails to start (a busy port, say), the ones already running are stopped
  * before the error is rethrown, so nothing is left holding a port.

@@ -245,7 +245,13 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
   app.use(errorHandler(log));
 
   const server = createServer(app);
-  const port = await listen(server, host, opts.port ?? 4021, 'paid API');
+  let port: number;
+  try {
+    port = await listen(server, host, opts.port ?? 4021, 'paid API');
+  } catch (err) {
+    await upto?.stop();
+    throw err;
+  }
   return {
     url: originOf(host, port),
     host,
