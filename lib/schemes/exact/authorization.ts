@@ -95,14 +95,14 @@ const V1_DEFAULT_TIMEOUT_SECONDS = 60;
 const DEFAULT_MAX_VALIDITY_SECONDS = 3600;
 const MAX_DOMAIN_FIELD = 256;
 
-type TransferMethod = 'eip3009' | 'permit2' | 'other';
+export type ExactTransferMethod = 'eip3009' | 'permit2' | 'other';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** How an `exact` entry moves the funds: EIP-3009 (the default, key omitted), Permit2, or something else. */
-export function exactTransferMethod(accepted: unknown): TransferMethod {
+export function exactTransferMethod(accepted: unknown): ExactTransferMethod {
   const extra = isRecord(accepted) && isRecord(accepted.extra) ? accepted.extra : {};
   const method = extra.assetTransferMethod;
   if (method === undefined || method === 'eip3009') return 'eip3009';
