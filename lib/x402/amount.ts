@@ -1,3 +1,13 @@
+/** Atomic-unit amounts are non-negative integers written in decimal, nothing else. */
+const AMOUNT = /^(0|[1-9][0-9]{0,77})$/;
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+export function parseAtomicAmount(value: unknown): bigint | null {
+  if (typeof value !== 'string' || !AMOUNT.test(value)) return null;
+  const n = BigInt(value);
+  return n <= MAX_UINT256 ? n : null;
+}
+
 /** "1.5" with 6 decimals → 1500000n; null for anything that is not a plain non-negative decimal. */
 export function parseDecimalAmount(value: string, decimals: number): bigint | null {
   const m = /^(0|[1-9][0-9]{0,40})(?:\.([0-9]+))?$/.exec(value.trim());

@@ -15,7 +15,7 @@
  */
 import { bytesToHex, getAddress, isAddress, isHex } from 'viem';
 import { parseAtomicAmount } from '../../x402/amount';
-import { evmChainIdOf } from './chain-id';
+import { evmChainIdOf } from '../../chains/evm/chain-id';
 import { ExactRefusedError } from './errors';
 
 export const TRANSFER_WITH_AUTHORIZATION_TYPES = {

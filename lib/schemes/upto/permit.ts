@@ -17,7 +17,7 @@
  */
 import { encodeFunctionData, getAddress, isAddress, isHex, parseAbi, type Hex } from 'viem';
 import { parseAtomicAmount } from '../../x402/amount';
-import { caip2ChainId } from '../exact/chain-id';
+import { caip2ChainId } from '../../chains/evm/chain-id';
 import { UptoRefusedError } from './errors';
 import { uptoFlavor } from './flavor';
 

@@ -6,7 +6,7 @@
 import { recoverTypedDataAddress, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../../../devnet/stack';
+import { startStack, type Stack } from '../../../devnet/stack';
 import {
   buildExactAuthorization,
   exactPayload,
@@ -14,11 +14,11 @@ import {
   exactTransferMethod,
   validateExactAuthorization,
   type ExactAuthorizationPlan,
-} from '../../../../lib/schemes/exact/authorization';
-import { evmChainIdOf } from '../../../../lib/schemes/exact/chain-id';
-import { ExactRefusedError, type ExactRefusalReason } from '../../../../lib/schemes/exact/errors';
-import { balanceOf } from '../../../devnet/support/sessions';
-import { decodeHeader, encodeHeader, paymentRequiredOf, paymentResponseOf } from '../../../devnet/support/x402-client';
+} from '../../../lib/schemes/exact/authorization';
+import { evmChainIdOf } from '../../../lib/chains/evm/chain-id';
+import { ExactRefusedError, type ExactRefusalReason } from '../../../lib/schemes/exact/errors';
+import { balanceOf } from '../../devnet/support/sessions';
+import { decodeHeader, encodeHeader, paymentRequiredOf, paymentResponseOf } from '../../devnet/support/x402-client';
 
 const PAYER = privateKeyToAccount('0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6');
 const NOW = 1_750_000_000;

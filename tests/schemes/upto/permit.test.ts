@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { decodeFunctionData, getAddress, recoverTypedDataAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPaidApi, type PaidApiHandle } from '../../../../devnet/api/server';
-import { startStack, type Stack } from '../../../../devnet/stack';
+import { startPaidApi, type PaidApiHandle } from '../../../devnet/api/server';
+import { startStack, type Stack } from '../../../devnet/stack';
 import {
   buildUptoPermit,
   daydreamsUptoTerms,
@@ -24,9 +24,9 @@ import {
   UptoRefusedError,
   type UptoPayload,
   type UptoRefusalReason,
-} from '../../../../lib/schemes/upto/permit';
-import { clientsFor } from '../../../devnet/support/sessions';
-import { encodeHeader, paymentRequiredOf } from '../../../devnet/support/x402-client';
+} from '../../../lib/schemes/upto/permit';
+import { clientsFor } from '../../devnet/support/sessions';
+import { encodeHeader, paymentRequiredOf } from '../../devnet/support/x402-client';
 
 const OWNER = privateKeyToAccount('0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6');
 const SPENDER = '0x9586A4833970847aef259aD5BFB7aa8901DDf746';
