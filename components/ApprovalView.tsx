@@ -1,6 +1,6 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import type { ApprovalState } from '../lib/messaging/approval';
-import { duration, shortAddress, tokenAmount } from '../lib/format';
+import { duration, shortAddress, siteText, tokenAmount } from '../lib/format';
 import { parseDecimalAmount, formatAmount } from '../lib/x402/amount';
 import { SessionCard } from './SessionCard';
 
@@ -9,26 +9,68 @@ const EXPIRY_CHOICES = [300, 900, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400];
 export interface ApprovalViewProps {
   state: ApprovalState;
   now: number;
-  onApprove(decision: { cap: string; expiresIn: number }): void;
+  onApprove(decision: { cap: string; expiresIn: number; perCallMax?: string | null }): void;
   onReject(): void;
   busy?: boolean;
   error?: string | null;
 }
 
+/** Text a site supplied: cleaned (no bidi or control characters), isolated, clamped to a few lines. */
+function SiteText({ text, testId }: { text: string; testId?: string }) {
+  const [open, setOpen] = useState(false);
+  const clean = siteText(text, 600);
+  const long = clean.length > 140;
+  return (
+    <span className="site-text">
+      <bdi className={long && !open ? 'clamp' : undefined} data-testid={testId}>{clean}</bdi>
+      {long && (
+        <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
+          {open ? 'less' : 'more'}
+        </button>
+      )}
+    </span>
+  );
+}
+
+function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+  return (
+    <div className="row">
+      <span>{label}</span>
+      <span data-testid={testId}>{children}</span>
+    </div>
+  );
+}
+
 /**
- * The one approval a person gives for a session. The requesting origin comes first and largest;
- * every term the wallet will sign is shown; cap and expiry can only be lowered.
+ * The one approval a person gives for a session. What matters stays on screen whatever the site
+ * writes: the origin, the cap, the recipient and the buttons are fixed above and below a scrolling
+ * middle; site-supplied text is cleaned and clamped. Cap, expiry and the per-call limit can be set,
+ * the cap only lowered.
  */
 export function ApprovalView({ state, now, onApprove, onReject, busy = false, error = null }: ApprovalViewProps) {
   const p = state.prompt;
-  const [capText, setCapText] = useState(() => formatAmount(p.cap, p.token.decimals, 2));
+  const d = p.token.decimals;
+  const symbol = siteText(p.token.symbol, 16);
+  const [capText, setCapText] = useState(() => formatAmount(p.cap, d, 2));
+  const [perCallText, setPerCallText] = useState(() => (p.perCallMax === null ? '' : formatAmount(p.perCallMax, d, 2)));
   const [expiresIn, setExpiresIn] = useState(p.expiresIn);
-  const rejectRef = useRef<HTMLButtonElement>(null);
   const expiryOptions = useMemo(() => [...new Set([...EXPIRY_CHOICES.filter((s) => s < p.expiresIn), p.expiresIn])].sort((a, b) => a - b), [p.expiresIn]);
-  const capUnits = parseDecimalAmount(capText, p.token.decimals);
+  const capUnits = parseDecimalAmount(capText, d);
   const capError =
-    capUnits === null ? `Enter an amount with at most ${p.token.decimals} decimals.` : capUnits <= 0n ? 'The cap must be above zero.' : capUnits > BigInt(p.cap) ? `At most ${tokenAmount(p.cap, p.token.decimals, p.token.symbol)} (what the site asked for).` : null;
+    capUnits === null ? `Enter an amount with at most ${d} decimals.` : capUnits <= 0n ? 'The cap must be above zero.' : capUnits > BigInt(p.cap) ? `At most ${tokenAmount(p.cap, d, symbol)} (what the site asked for).` : null;
+  const perCallUnits = perCallText.trim() === '' ? null : parseDecimalAmount(perCallText, d);
+  const perCallError =
+    perCallText.trim() === ''
+      ? p.perCallMax !== null
+        ? 'Set a per-call limit (the site asked for one).'
+        : null
+      : perCallUnits === null || perCallUnits <= 0n
+        ? `Enter a positive amount with at most ${d} decimals.`
+        : capUnits !== null && perCallUnits > capUnits
+          ? 'The per-call limit cannot be above the cap.'
+          : null;
   const deciding = state.step === 'waiting';
+  const cap = capUnits && !capError ? tokenAmount(capUnits, d, symbol) : tokenAmount(p.cap, d, symbol);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -40,72 +82,94 @@ export function ApprovalView({ state, now, onApprove, onReject, busy = false, er
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (capError || capUnits === null || busy || !deciding) return;
-    onApprove({ cap: capUnits.toString(), expiresIn });
+    if (capError || perCallError || capUnits === null || busy || !deciding) return;
+    onApprove({ cap: capUnits.toString(), expiresIn, perCallMax: perCallUnits === null ? null : perCallUnits.toString() });
   };
 
   const calls = p.price && capUnits ? capUnits / BigInt(p.price) : null;
+  const standing = p.facilitatorStanding;
   return (
-    <form onSubmit={submit} aria-labelledby="approval-title" data-testid="approval">
-      <header>
+    <form onSubmit={submit} aria-labelledby="approval-title" data-testid="approval" className="approval">
+      <header className="approval-head">
         <h1 id="approval-title">Approve a payment session?</h1>
-        <p className="muted" style={{ margin: '4px 0' }}>This site asks to be paid per call from a capped session:</p>
-        <div className="origin" data-testid="approval-origin">{p.origin}</div>
-        {p.source === '402' && <p className="muted" style={{ margin: '4px 0' }}>It answered a request with HTTP 402 Payment Required.</p>}
+        <div className="origin" data-testid="approval-origin"><bdi>{p.origin}</bdi></div>
+        <div className="summary" data-testid="approval-summary">
+          Up to <strong data-testid="approval-cap-summary">{cap}</strong> to <span className="mono" title={p.recipient} data-testid="approval-recipient-summary">{shortAddress(p.recipient)}</span>
+        </div>
       </header>
 
-      <h2>Terms</h2>
-      <div className="row"><span>Network</span><span data-testid="approval-network">{p.networkLabel} <span className="muted mono">{p.network}</span></span></div>
-      <div className="row">
-        <span>Token</span>
-        <span data-testid="approval-token">
-          {p.token.symbol} <span className="muted">({p.token.decimals} decimals)</span>{' '}
+      <div className="approval-body">
+        {p.source === '402' && <p className="muted" style={{ margin: '4px 0' }}>It answered a request with HTTP 402 Payment Required.</p>}
+        <p className={`notice ${standing.kind === 'unknown' ? 'warn' : ''}`} data-testid="approval-facilitator-warning" data-standing={standing.kind}>
+          {p.schemeSummary} The facilitator <strong>{p.facilitatorHost}</strong> can pull up to the cap from your wallet.{' '}
+          {standing.kind === 'known' && <>The wallet knows it as {standing.name}.</>}
+          {standing.kind === 'local' && <>It runs on this computer.</>}
+          {standing.kind === 'unknown' && <>The wallet does not know this facilitator: approve only if you trust this site to choose it.</>}
+        </p>
+
+        <h2>Terms</h2>
+        <Row label="Network" testId="approval-network">{p.networkLabel} <span className="muted mono">{p.network}</span></Row>
+        <Row label="Scheme" testId="approval-scheme">{p.scheme}</Row>
+        <Row label="Token" testId="approval-token">
+          <bdi>{symbol}</bdi> <span className="muted">({d} decimals)</span>{' '}
           {p.token.verified ? <span className="badge ok">known</span> : <span className="badge warn" title="Read from the chain; not in the wallet's list of known tokens">unverified</span>}
           <br /><span className="mono muted" title={p.asset}>{shortAddress(p.asset)}</span>
-        </span>
-      </div>
-      <div className="row"><span>Pays to</span><span className="mono" data-testid="approval-recipient" title={p.recipient}>{p.recipient}</span></div>
-      {p.price && <div className="row"><span>Price per call</span><span data-testid="approval-price">{tokenAmount(p.price, p.token.decimals, p.token.symbol)}</span></div>}
-      {p.perCallMax && <div className="row"><span>Per-call limit</span><span>{tokenAmount(p.perCallMax, p.token.decimals, p.token.symbol)}</span></div>}
-      <div className="row"><span>Facilitator</span><span data-testid="approval-facilitator">{p.facilitatorHost}</span></div>
-      <div className="row"><span>Approves spender</span><span className="mono" title={p.spender}>{shortAddress(p.spender)}</span></div>
-      {p.resource?.description && <div className="row"><span>For</span><span>{p.resource.serviceName ? `${p.resource.serviceName}: ` : ''}{p.resource.description}</span></div>}
+        </Row>
+        <Row label="Pays to" testId="approval-recipient"><span className="mono" title={p.recipient}>{p.recipient}</span></Row>
+        <Row label="Only for calls to" testId="approval-api-origins">{p.apiOrigins.map((o) => <div key={o} className="mono"><bdi>{o}</bdi></div>)}</Row>
+        {p.price && <Row label="Price per call" testId="approval-price">{tokenAmount(p.price, d, symbol)}</Row>}
+        <Row label="Facilitator" testId="approval-facilitator">{p.facilitatorHost}</Row>
+        <Row label="Approves spender"><span className="mono" title={p.spender}>{shortAddress(p.spender)}</span></Row>
+        {p.resource?.description && (
+          <Row label="For">
+            {p.resource.serviceName ? <SiteText text={`${p.resource.serviceName}: ${p.resource.description}`} testId="approval-description" /> : <SiteText text={p.resource.description} testId="approval-description" />}
+          </Row>
+        )}
 
-      <h2>Limits you allow</h2>
-      <label className="row" style={{ alignItems: 'center' }}>
-        <span>Spending cap ({p.token.symbol})</span>
-        <input data-testid="approval-cap" inputMode="decimal" value={capText} onChange={(e) => setCapText(e.target.value)} disabled={!deciding || busy} aria-invalid={!!capError} aria-describedby="cap-help" style={{ width: 120, textAlign: 'right' }} />
-      </label>
-      <div id="cap-help" className={capError ? 'error' : 'muted'} style={{ fontSize: 12 }}>
-        {capError ?? (calls !== null ? `About ${calls} call${calls === 1n ? '' : 's'} at this price. You can only lower the cap.` : 'You can only lower the cap.')}
-      </div>
-      <label className="row" style={{ alignItems: 'center' }}>
-        <span>Ends after</span>
-        <select data-testid="approval-expiry" value={expiresIn} onChange={(e) => setExpiresIn(Number(e.target.value))} disabled={!deciding || busy}>
-          {expiryOptions.map((s) => <option key={s} value={s}>{duration(s)}</option>)}
-        </select>
-      </label>
-
-      {p.existing.length > 0 && (
-        <>
-          <h2>This site's existing sessions</h2>
-          {p.existing.slice(0, 3).map((s) => <SessionCard key={s.id} session={s} now={now} showOrigin={false} />)}
-        </>
-      )}
-
-      <p className="muted" style={{ fontSize: 12 }}>
-        Your wallet will ask you to sign one <code>approve</code> of {capUnits && !capError ? tokenAmount(capUnits, p.token.decimals, p.token.symbol) : 'the cap'} to the facilitator. After that, calls from this site are paid without asking, until the cap or the expiry. You can end the session at any time from the toolbar.
-      </p>
-
-      {state.step !== 'waiting' && <Progress state={state} />}
-      {error && <p className="error" role="alert">{error}</p>}
-
-      {deciding && (
-        <div className="actions">
-          <button type="button" ref={rejectRef} data-testid="reject" onClick={onReject} disabled={busy}>Reject</button>
-          <button type="submit" className="primary" data-testid="approve" disabled={!!capError || busy}>Approve</button>
+        <h2>Limits you allow</h2>
+        <label className="row" style={{ alignItems: 'center' }}>
+          <span>Spending cap ({symbol})</span>
+          <input data-testid="approval-cap" inputMode="decimal" value={capText} onChange={(e) => setCapText(e.target.value)} disabled={!deciding || busy} aria-invalid={!!capError} aria-describedby="cap-help" style={{ width: 120, textAlign: 'right' }} />
+        </label>
+        <div id="cap-help" className={capError ? 'error' : 'muted'} style={{ fontSize: 12 }}>
+          {capError ?? (calls !== null ? `About ${calls} call${calls === 1n ? '' : 's'} at this price. You can only lower the cap.` : 'You can only lower the cap.')}
         </div>
-      )}
+        <label className="row" style={{ alignItems: 'center' }}>
+          <span>Per-call limit ({symbol})</span>
+          <input data-testid="approval-per-call" inputMode="decimal" value={perCallText} placeholder="none" onChange={(e) => setPerCallText(e.target.value)} disabled={!deciding || busy} aria-invalid={!!perCallError} aria-describedby="per-call-help" style={{ width: 120, textAlign: 'right' }} />
+        </label>
+        <div id="per-call-help" className={perCallError ? 'error' : 'muted'} style={{ fontSize: 12 }}>
+          {perCallError ?? (p.source === '402' ? 'Set to the price shown: a call asking more is refused. You may raise it.' : 'A call asking more than this is refused.')}
+        </div>
+        <label className="row" style={{ alignItems: 'center' }}>
+          <span>Ends after</span>
+          <select data-testid="approval-expiry" value={expiresIn} onChange={(e) => setExpiresIn(Number(e.target.value))} disabled={!deciding || busy}>
+            {expiryOptions.map((s) => <option key={s} value={s}>{duration(s)}</option>)}
+          </select>
+        </label>
+
+        {p.existing.length > 0 && (
+          <>
+            <h2>This site's existing sessions</h2>
+            {p.existing.slice(0, 3).map((s) => <SessionCard key={s.id} session={s} now={now} showOrigin={false} />)}
+          </>
+        )}
+
+        <p className="muted" style={{ fontSize: 12 }}>
+          Your wallet will ask you to sign one <code>approve</code> of {cap} to the facilitator. After that, calls from this site to the APIs above are paid without asking, until the cap or the expiry. You can end the session at any time from the toolbar.
+        </p>
+      </div>
+
+      <footer className="approval-foot">
+        {state.step !== 'waiting' && <Progress state={state} />}
+        {error && <p className="error" role="alert">{error}</p>}
+        {deciding && (
+          <div className="actions">
+            <button type="button" data-testid="reject" onClick={onReject} disabled={busy}>Reject</button>
+            <button type="submit" className="primary" data-testid="approve" disabled={!!capError || !!perCallError || busy}>Approve</button>
+          </div>
+        )}
+      </footer>
     </form>
   );
 }

@@ -39,6 +39,10 @@ export function OptionsView({ settings: saved, onSave }: OptionsViewProps) {
         <span>Offer a session when a page meets a session 402 and has none</span>
         <input type="checkbox" data-testid="opt-prompt" checked={settings.promptOn402} onChange={(e) => void save({ promptOn402: e.target.checked })} />
       </label>
+      <label className="row" style={{ alignItems: 'center' }}>
+        <span>Allow facilitators on private and local network addresses (only if you run one yourself)</span>
+        <input type="checkbox" data-testid="opt-private-facilitators" checked={settings.allowPrivateFacilitators} onChange={(e) => void save({ allowPrivateFacilitators: e.target.checked })} />
+      </label>
       <h2>Read-only RPC per network</h2>
       <p className="muted">Used to read token symbols, decimals and allowances. Leave empty for the default.</p>
       {networks.map((n) => (

@@ -40,7 +40,7 @@ test.describe('the whole flow in Chromium with the built extension', () => {
       for (const e of ['payment', 'paymentFailed', 'sessionChanged']) window.x402session!.on(e as never, (d: unknown) => (window as any).__events.push({ e, d }));
     });
 
-    const pending = requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url });
+    const pending = requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url, apiOrigins: [new URL(stack.api.url).origin] });
     const win = await approvalWindow();
     await expect(win.getByTestId('approval-origin')).toHaveText(new URL(stack.dapp.url).origin);
     await expect(win.getByTestId('approval-token')).toContainText('USDC');
@@ -111,7 +111,7 @@ test.describe('the whole flow in Chromium with the built extension', () => {
   });
 
   test('reject: the Reject button and closing the window both give 4001 / the original 402, nothing stored or on chain', async ({ dapp, stack, wallet, chain, approvalWindow, ext }) => {
-    const params = { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url };
+    const params = { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url, apiOrigins: [new URL(stack.api.url).origin] };
     const first = requestSession(dapp, params);
     await (await approvalWindow()).getByTestId('reject').click();
     expect(await first).toMatchObject({ ok: false, code: 4001 });
@@ -151,7 +151,7 @@ test.describe('the whole flow in Chromium with the built extension', () => {
 
   test('wallet rejection after Approve: 4001 and nothing stored', async ({ dapp, stack, wallet, chain, approvalWindow }) => {
     wallet.mode = 'reject';
-    const pending = requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url });
+    const pending = requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url, apiOrigins: [new URL(stack.api.url).origin] });
     await (await approvalWindow()).getByTestId('approve').click();
     expect(await pending).toMatchObject({ ok: false, code: 4001 });
     expect(wallet.sent).toHaveLength(0);
@@ -162,7 +162,7 @@ test.describe('the whole flow in Chromium with the built extension', () => {
   test('restart: the service worker stopped between calls still pays from the same session, spent exact', async ({ dapp, stack, wallet, chain, approvalWindow, ext }) => {
     const price = stack.api.prices.chat;
     const chatUrl = stack.api.url + stack.api.paths.chat;
-    const pending = requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url });
+    const pending = requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url, apiOrigins: [new URL(stack.api.url).origin] });
     await (await approvalWindow()).getByTestId('approve').click();
     expect((await pending).ok).toBe(true);
     const recipientBefore = await chain.balanceOf(stack.api.recipient);
@@ -180,7 +180,7 @@ test.describe('the whole flow in Chromium with the built extension', () => {
 
 test('settings: the options page turns pre-emptive payment and bare-402 prompts off', async ({ ext, dapp, stack, approvalWindow }) => {
   // With pre-emption on, the second call to a route carries the payment on its first send.
-  const pending = requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url });
+  const pending = requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url, apiOrigins: [new URL(stack.api.url).origin] });
   await (await approvalWindow()).getByTestId('approve').click();
   expect((await pending).ok).toBe(true);
   const url = stack.api.url + stack.api.paths.cheap;

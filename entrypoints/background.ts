@@ -14,6 +14,7 @@ import { createTabSigner } from '../lib/background/tab-signer';
 import { createTokenReader } from '../lib/background/token-reader';
 import { uiHandlers } from '../lib/background/ui';
 import { WalletDb } from '../lib/sessions/db';
+import { rpcsFor } from '../lib/settings';
 
 const ROUTES_KEY = 'routes';
 
@@ -48,6 +49,8 @@ export default defineBackground(() => {
     onSessionStored: (session) => maintenance.scheduleExpiry(session),
     promptOn402: async () => (await settings.get()).promptOn402,
     preemptive: async () => (await settings.get()).preemptive,
+    allowPrivateFacilitators: async () => (await settings.get()).allowPrivateFacilitators,
+    rpcs: async (network) => rpcsFor(await settings.get(), network),
     routeStore: {
       load: async () => ((await stores.session.get(ROUTES_KEY))[ROUTES_KEY] as StoredRoute[] | undefined) ?? [],
       save: (routes) => void stores.session.set({ [ROUTES_KEY]: routes }).catch(() => undefined),

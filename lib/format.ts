@@ -55,3 +55,15 @@ export function localDateTime(ms: number): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
+
+/**
+ * Text a site supplied (a description, a service name, a token symbol), made safe to show: bidi
+ * overrides and isolates, zero-width and control characters removed (they can make "Approved" or a
+ * cap render as something else), whitespace collapsed, clamped to `max` characters.
+ */
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
+export function siteText(value: unknown, max = 200): string {
+  if (typeof value !== 'string') return '';
+  const clean = value.replace(UNSAFE_TEXT, '').replace(/\s+/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}

@@ -13,6 +13,8 @@ export const SettingsSchema = z.object({
   preemptive: z.boolean().default(true),
   /** EIP-6963 rdns of the wallet to use when several are installed. */
   preferredWallet: z.string().max(128).optional(),
+  /** Talk to facilitators on private and local addresses (off: a page cannot aim the wallet at your network). */
+  allowPrivateFacilitators: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -22,6 +24,7 @@ export const SettingsPatchSchema = z.strictObject({
   promptOn402: z.boolean().optional(),
   preemptive: z.boolean().optional(),
   preferredWallet: z.string().max(128).optional(),
+  allowPrivateFacilitators: z.boolean().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 

@@ -6,7 +6,7 @@ test.describe('abuse limits and replay', () => {
   test('a page spamming requestSession gets one window and a clear error for the rest', async ({ ext, dapp, stack }) => {
     let windows = 0;
     ext.context.on('page', (p) => void (p.url().includes('/approve.html') && windows++));
-    const params = { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url };
+    const params = { network: stack.chain.network, asset: stack.token.address, cap: '1.00', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: stack.facilitator.url, apiOrigins: [new URL(stack.api.url).origin] };
     const approval = ext.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approve.html') });
     const spam = dapp.evaluate(
       (p) => Promise.all(Array.from({ length: 25 }, () => window.x402session!.requestSession(p as never).then(() => 'ok', (e: { code: number; reason: string }) => `${e.code} ${e.reason}`))),

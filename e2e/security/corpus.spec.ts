@@ -10,7 +10,6 @@ const corpus = (JSON.parse(readFileSync(new URL('./hostile-402.json', import.met
 test('hostile 402 corpus: never paid, nothing reserved, the original 402 reaches the page, the reason is recorded', async ({ ext, dapp, stack }) => {
   expect(corpus.length).toBeGreaterThanOrEqual(100);
   expect(new Set(corpus.map((c) => c.id)).size).toBe(corpus.length);
-  await openSession(ext.context, dapp, stack, { perCallMax: '0.05' });
   const server = await startHostileServer(corpus, {
     payTo: stack.api.recipient,
     asset: stack.token.address,
@@ -19,6 +18,9 @@ test('hostile 402 corpus: never paid, nothing reserved, the original 402 reaches
     facilitator: stack.facilitator.url,
     chainId: stack.chain.chainId,
   });
+  // Approved for the hostile server's main origin only: its second origin is a site's own server
+  // copying the terms.
+  await openSession(ext.context, dapp, stack, { perCallMax: '0.05', apiOrigins: [server.base] });
   try {
     // The control (a valid 402) goes last, so nothing before it can ride on its payment.
     const ordered = [...corpus.filter((c) => c.expect !== 'paid'), ...corpus.filter((c) => c.expect === 'paid')];

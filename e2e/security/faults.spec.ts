@@ -14,7 +14,7 @@ test.describe('facilitator faults', () => {
     const proxy = await startFaultProxy(stack.facilitator.url);
     try {
       const sw = await ext.serviceWorker();
-      const params = { network: stack.chain.network, asset: stack.token.address, cap: '0.10', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: proxy.url };
+      const params = { network: stack.chain.network, asset: stack.token.address, cap: '0.10', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: proxy.url, apiOrigins: [new URL(stack.api.url).origin] };
       // `slow` answers after 12 s: POST /sessions waits up to 60 s (its answer carries the id, which
       // cannot be asked for again), so it simply succeeds. Every other fault leaves a pending session.
       const faults: Fault[] = ['down', 'hang', 'slow', '500', 'garbage', 'missing-id'];
@@ -77,7 +77,7 @@ test.describe('facilitator faults', () => {
       for (const fault of ['down', 'slow', '500', 'garbage'] as const) {
         proxy.set('supported', fault);
         const started = Date.now();
-        const result = await requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '0.10', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: proxy.url });
+        const result = await requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '0.10', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: proxy.url, apiOrigins: [new URL(stack.api.url).origin] });
         const took = Date.now() - started;
         securityRow('facilitator faults', `GET /supported ${fault} (answered in ${Math.round(took / 100) / 10} s)`, 'error -32603 facilitator_unreachable · no window · no wallet prompt', `${result} · ${windows ? 'window!' : 'no window'} · ${wallet.sent.length ? 'wallet prompted!' : 'no wallet prompt'}`);
         expect(result).toBe('error -32603 facilitator_unreachable');
@@ -95,7 +95,7 @@ test.describe('facilitator faults', () => {
     const proxy = await startFaultProxy(stack.facilitator.url);
     const api = await startPaidApi({ port: 0, facilitatorUrl: proxy.url, network: stack.chain.network, asset: stack.token.address, payTo: stack.api.recipient, quiet: true });
     try {
-      await openSession(ext.context, dapp, stack, { facilitatorUrl: proxy.url });
+      await openSession(ext.context, dapp, stack, { facilitatorUrl: proxy.url, apiOrigins: [new URL(api.url).origin] });
       const sw = await ext.serviceWorker();
       const url = api.url + api.paths.cheap;
       const call = () =>

@@ -14,6 +14,8 @@ export interface CorpusCase {
   header?: Record<string, any>;
   body?: Record<string, any>;
   contentType?: string;
+  /** Served from a second origin of the same server (http://localhost:<port>): one the session was not approved for. */
+  from?: 'other-origin';
 }
 
 export interface TemplateContext {
@@ -78,7 +80,7 @@ function validV1(ctx: TemplateContext & { url: string }, accept: Record<string, 
   return {
     x402Version: 1,
     error: 'X-PAYMENT header is required',
-    accepts: [merge({ scheme: 'session', network: ctx.network, maxAmountRequired: '10000', asset: ctx.asset, payTo: ctx.payTo, resource: ctx.url, description: 'hostile corpus', mimeType: 'application/json', maxTimeoutSeconds: 60, extra: {} }, accept)],
+    accepts: [merge({ scheme: 'session', network: ctx.network, maxAmountRequired: '10000', asset: ctx.asset, payTo: ctx.payTo, resource: ctx.url, description: 'hostile corpus', mimeType: 'application/json', maxTimeoutSeconds: 60, extra: { spender: ctx.spender, facilitatorUrl: ctx.facilitator } }, accept)],
   };
 }
 
@@ -142,7 +144,7 @@ export async function startHostileServer(cases: CorpusCase[], ctx: TemplateConte
       res.writeHead(200, { ...cors, 'content-type': 'application/json' });
       return void res.end('{"paid":true}');
     }
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/case/${encodeURIComponent(id)}`;
+    const url = urlOf(id);
     const full = { ...ctx, url };
     const header = c.header ? buildHeader(c.header, full) : null;
     const body = buildBody(c.body, full);
@@ -158,10 +160,15 @@ export async function startHostileServer(cases: CorpusCase[], ctx: TemplateConte
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const base = `http://127.0.0.1:${port}`;
+  const other = `http://localhost:${port}`;
+  function urlOf(id: string): string {
+    return `${byId.get(id)?.from === 'other-origin' ? other : base}/case/${encodeURIComponent(id)}`;
+  }
   return {
     base,
-    urlOf: (id: string) => `${base}/case/${encodeURIComponent(id)}`,
+    urlOf,
     paidAttempts,
     served,
     close: () => new Promise<void>((r) => {

@@ -6,6 +6,8 @@ export interface OpenOptions {
   expiresIn?: number;
   perCallMax?: string;
   facilitatorUrl?: string;
+  /** The API origins the session may pay; default the stack's paid API. */
+  apiOrigins?: string[];
 }
 
 /** Ask for a session from `page` and approve it in the window; returns the page's public view. */
@@ -17,6 +19,7 @@ export async function openSession(context: BrowserContext, page: Page, stack: St
     expiresIn: o.expiresIn ?? 3600,
     recipient: stack.api.recipient,
     facilitatorUrl: o.facilitatorUrl ?? stack.facilitator.url,
+    apiOrigins: o.apiOrigins ?? [new URL(stack.api.url).origin],
     ...(o.perCallMax ? { perCallMax: o.perCallMax } : {}),
   };
   const approval = context.waitForEvent('page', { predicate: (p) => p.url().includes('/approve.html'), timeout: 30_000 });

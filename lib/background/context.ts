@@ -17,11 +17,17 @@ export interface ContextDeps {
   /** Facilitator clients by URL; tests hand in their own. */
   facilitator?: (url: string) => FacilitatorClient;
   signer: WalletSigner;
+  /** The read RPCs of a network, in the order to try them. */
+  rpcs: (network: string) => Promise<string[]>;
+  /** How a wallet result is checked on chain (the chain adapter's own check; unit tests without a chain replace it). */
+  verifyWallet?: (chain: ChainAdapter, rpcUrl: string, request: WalletRequest, result: WalletResult) => Promise<string | null>;
   retryDelaysMs?: number[];
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
 const POOL_MAX = 64;
+const VERIFY_ATTEMPTS = 5;
+const VERIFY_RETRY_MS = 1_000;
 
 /**
  * Builds the context a scheme works in. Facilitator clients are kept per URL, so what one approval
@@ -43,6 +49,33 @@ export class SchemeContexts {
     return client;
   }
 
+  /**
+   * The signer ran in the page's world: before anything is stored, the chain must show exactly the
+   * approved transaction. A chain that cannot be read fails closed, with what to do about it.
+   */
+  private async verify(chain: ChainAdapter, request: WalletRequest, result: WalletResult, origin: string): Promise<void> {
+    const rpcs = await this.deps.rpcs(request.network);
+    let lastError = 'no RPC is configured for this network';
+    for (let attempt = 0; attempt < VERIFY_ATTEMPTS; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, VERIFY_RETRY_MS));
+      for (const rpc of rpcs) {
+        let why: string | null;
+        try {
+          why = await (this.deps.verifyWallet ? this.deps.verifyWallet(chain, rpc, request, result) : chain.verifyWallet(rpc, request, result));
+        } catch (e) {
+          // Not found yet (a lagging RPC), or unreachable: try the next RPC, then again.
+          lastError = e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : String(e);
+          continue;
+        }
+        if (why === null) return;
+        await this.deps.audit.record({ origin, kind: 'session_failed', reason: 'approval_not_verified', detail: `${result.txHash}: ${why}` });
+        throw new WalletError(RpcCode.Internal, 'approval_not_verified', `The wallet reported a transaction that is not the approval you were asked for (${why}). Nothing was stored.`);
+      }
+    }
+    await this.deps.audit.record({ origin, kind: 'session_failed', reason: 'approval_not_verified', detail: `${result.txHash}: ${lastError}` });
+    throw new WalletError(RpcCode.Internal, 'approval_not_verified', `The approval (${result.txHash}) could not be checked on chain: ${lastError}. Nothing was stored; check the RPC setting for this network.`);
+  }
+
   /** For upkeep: no tab, so no wallet. */
   background(chain: ChainAdapter, origin: string): SchemeContext {
     return this.build(chain, origin, null, () => undefined);
@@ -59,14 +92,17 @@ export class SchemeContexts {
       chain,
       now: deps.now,
       facilitator: (url) => this.facilitator(url),
-      async wallet(request) {
+      wallet: async (request) => {
         if (!caller) throw new WalletError(RpcCode.Internal, 'internal_error', 'No tab to ask the wallet in.');
+        let result: WalletResult;
         try {
-          return await deps.signer.sign(caller, chain, request);
+          result = await deps.signer.sign(caller, chain, request);
         } catch (e) {
           if (e instanceof WalletError) throw e;
           throw new WalletError(RpcCode.Internal, 'wallet_error', `The wallet could not send the approval: ${e instanceof Error ? e.message.slice(0, 200) : 'unknown error'}`);
         }
+        await this.verify(chain, request, result, origin);
+        return result;
       },
       progress,
       audit: (event) => deps.audit.record({ origin, ...event }),

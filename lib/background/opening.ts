@@ -6,7 +6,10 @@ import type { ApprovalPrompt } from '../messaging/approval';
 import type { RequestSessionParams } from '../messaging/methods';
 import { reasonMessage } from '../messaging/reasons';
 import { defaultSchemeFor, schemeOn, type Payable } from '../schemes/registry';
-import type { OpenInput, TokenView } from '../schemes/types';
+import type { OpenInput, Proposal, SchemeContext, TokenView } from '../schemes/types';
+import { facilitatorStanding } from '../facilitator/known';
+import { checkFacilitatorUrl } from '../facilitator/url';
+import { siteText } from '../format';
 import { randomId } from '../sessions/ids';
 import type { Ledger } from '../sessions/ledger';
 import type { WalletDb } from '../sessions/db';
@@ -17,6 +20,7 @@ import type { ApprovalBroker } from './approvals';
 import type { Audit } from './audit';
 import type { SchemeContexts } from './context';
 import type { PageCaller } from './sender';
+import { siteOf } from './site';
 
 export interface OpeningDeps {
   db: WalletDb;
@@ -31,6 +35,8 @@ export interface OpeningDeps {
   /** A session was stored (schedule its expiry alarm). */
   onSessionStored?: (session: SessionRecord) => void;
   notify?: (session: SessionRecord) => void;
+  /** The person allowed facilitators on private and local addresses (options). */
+  allowPrivateFacilitators?: () => Promise<boolean>;
 }
 
 const REJECT_COOLDOWN_MS = { dapp: 3_000, '402': 60_000 } as const;
@@ -44,6 +50,8 @@ const BARE_402_EXPIRY_S = 3600;
 export class Opening {
   private readonly pending = new Map<string, Promise<SessionRecord | null>>();
   private readonly cooldownUntil = new Map<string, number>();
+  /** Tabs and sites with an approval open (besides the origin itself, in `pending`). */
+  private readonly busy = new Set<string>();
 
   constructor(private readonly deps: OpeningDeps) {}
 
@@ -79,6 +87,8 @@ export class Opening {
         token,
         recipient: p.recipient,
         facilitatorUrl: p.facilitatorUrl,
+        // The APIs the dapp says it calls; without a list, only its own origin.
+        apiOrigins: p.apiOrigins ?? [caller.origin],
         cap,
         expiresIn: p.expiresIn,
         perCallMax,
@@ -88,7 +98,7 @@ export class Opening {
   }
 
   /** A bare 402 and no session yet: offer one, pre-filled from the 402 (docs/architecture.md §2.7). */
-  async openFrom402(caller: PageCaller, parsed: ParsedPaymentRequired, option: PaymentOption, payable: Payable, facilitatorUrl: string): Promise<SessionRecord | null> {
+  async openFrom402(caller: PageCaller, parsed: ParsedPaymentRequired, option: PaymentOption, payable: Payable, facilitatorUrl: string, requestUrl: string): Promise<SessionRecord | null> {
     const network = option.networkInfo!;
     return this.withApprovalSlot(
       caller,
@@ -103,9 +113,13 @@ export class Opening {
           token,
           recipient: option.payTo,
           facilitatorUrl,
+          // The API whose 402 asked is the one the session pays.
+          apiOrigins: [new URL(requestUrl).origin],
           cap: option.amount * BigInt(this.deps.callsPerDefaultCap ?? 10),
           expiresIn: BARE_402_EXPIRY_S,
-          perCallMax: null,
+          // One later call must not take the whole cap: the ceiling is the price shown (the window
+          // says so, and the person may raise it).
+          perCallMax: option.amount,
           price: option.amount,
           option,
           ...(parsed.resource ? { resource: parsed.resource } : {}),
@@ -116,22 +130,25 @@ export class Opening {
   }
 
   /**
-   * One approval at a time per origin. A 402 that arrives while one is open waits for it (so a
-   * page firing several requests gets one window); an explicit requestSession gets -32002.
+   * One approval at a time per origin, per tab and per site (sibling subdomains share one). A 402
+   * that arrives while its own origin's window is open waits for it (a page firing several requests
+   * gets one window); anything else gets -32002 (a dapp) or its original 402 (a bare 402).
    */
   private async withApprovalSlot(caller: PageCaller, source: 'dapp' | '402', run: () => Promise<SessionRecord>, joinPending = false): Promise<SessionRecord> {
     const existing = this.pending.get(caller.origin);
-    if (existing) {
-      if (joinPending) {
-        const s = await existing;
-        if (s) return s;
-        throw new WalletError(RpcCode.UserRejected, 'user_rejected', reasonMessage('user_rejected'));
-      }
+    if (existing && joinPending) {
+      const s = await existing;
+      if (s) return s;
+      throw new WalletError(RpcCode.UserRejected, 'user_rejected', reasonMessage('user_rejected'));
+    }
+    const keys = [caller.origin, `tab:${caller.tabId}`, `site:${siteOf(caller.origin)}`];
+    if (existing || keys.some((k) => this.busy.has(k))) {
       throw new WalletError(RpcCode.ResourceUnavailable, 'approval_pending', reasonMessage('approval_pending'));
     }
     if ((this.cooldownUntil.get(caller.origin) ?? 0) > this.deps.now()) {
       throw new WalletError(source === 'dapp' ? RpcCode.UserRejected : RpcCode.ResourceUnavailable, 'approval_cooldown', reasonMessage('approval_cooldown'));
     }
+    for (const k of keys) this.busy.add(k);
     const work = run();
     this.pending.set(
       caller.origin,
@@ -149,6 +166,7 @@ export class Opening {
       throw e;
     } finally {
       this.pending.delete(caller.origin);
+      for (const k of keys) this.busy.delete(k);
     }
   }
 
@@ -160,13 +178,32 @@ export class Opening {
     }
   }
 
+  /**
+   * Everything the background learns from the facilitator before the person has seen anything. The
+   * page named that URL, so it must not learn from our errors what is behind it (closed port, 404,
+   * some JSON service): every failure here is one uniform error for the page, and the details go to
+   * the popup's log.
+   */
+  private async propose(caller: PageCaller, impl: Payable['impl'], ctx: SchemeContext, input: OpenInput): Promise<Proposal> {
+    const allowPrivate = (await this.deps.allowPrivateFacilitators?.()) ?? false;
+    const checked = checkFacilitatorUrl(input.facilitatorUrl, { pageOrigin: caller.origin, allowPrivate });
+    try {
+      if (!checked.ok) throw new WalletError(RpcCode.InvalidParams, 'invalid_facilitator_url', `Refused facilitator URL: ${checked.detail}.`);
+      return await impl.propose(ctx, { ...input, facilitatorUrl: checked.base });
+    } catch (e) {
+      const err = e instanceof WalletError ? e : null;
+      await this.deps.audit.record({ origin: caller.origin, kind: 'session_failed', reason: err?.reason ?? 'internal_error', detail: `${clip(String(input.facilitatorUrl), 200)}: ${err?.message ?? (e instanceof Error ? e.message : String(e))}`.slice(0, 300) });
+      throw new WalletError(RpcCode.Internal, 'facilitator_unavailable', reasonMessage('facilitator_unavailable'));
+    }
+  }
+
   private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, input: OpenInput): Promise<SessionRecord> {
     if (!chain.isAddress(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
     if (!chain.isAddress(input.asset)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'asset is not a valid token address for this network.');
     const { approvals } = this.deps;
     const promptId = randomId();
     const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step));
-    const proposal = await impl.propose(ctx, input);
+    const proposal = await this.propose(caller, impl, ctx, input);
     const prompt: ApprovalPrompt = {
       id: promptId,
       origin: caller.origin,
@@ -176,16 +213,19 @@ export class Opening {
       scheme: scheme.id,
       schemeSummary: proposal.summary,
       asset: input.asset,
-      token: input.token,
+      // Site-controlled text (the token contract names itself) is shown cleaned and clamped.
+      token: { ...input.token, symbol: siteText(input.token.symbol, 16) || '?', ...(input.token.name !== undefined ? { name: siteText(input.token.name, 64) } : {}) },
       recipient: input.recipient,
+      apiOrigins: input.apiOrigins,
       spender: proposal.spender,
       facilitatorUrl: proposal.facilitatorUrl,
       facilitatorHost: new URL(proposal.facilitatorUrl).host,
+      facilitatorStanding: facilitatorStanding(proposal.facilitatorUrl),
       cap: input.cap.toString(),
       expiresIn: input.expiresIn,
       perCallMax: input.perCallMax === null ? null : input.perCallMax.toString(),
       ...(input.price !== undefined ? { price: input.price.toString() } : {}),
-      ...(input.resource ? { resource: pick(input.resource, ['url', 'description', 'serviceName', 'iconUrl']) as ApprovalPrompt['resource'] } : {}),
+      ...(input.resource ? { resource: resourceView(input.resource) } : {}),
       existing: await this.sessionsOf(caller.origin),
     };
     const decision = await approvals.request(prompt, caller);
@@ -194,6 +234,9 @@ export class Opening {
     if (cap <= 0n || cap > input.cap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved cap is out of range.');
     const expiresIn = Math.floor(decision.expiresIn);
     if (!(expiresIn >= 60 && expiresIn <= input.expiresIn)) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved expiry is out of range.');
+    // The per-call ceiling is the person's to set within the cap; clearing it is theirs only when the site set none.
+    const perCallMax = decision.perCallMax === undefined ? input.perCallMax : decision.perCallMax === null ? null : BigInt(decision.perCallMax);
+    if (perCallMax === null ? input.perCallMax !== null : perCallMax <= 0n || perCallMax > cap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved per-call limit is out of range.');
 
     let opened;
     try {
@@ -214,13 +257,14 @@ export class Opening {
       symbol: input.token.symbol,
       decimals: input.token.decimals,
       recipient: input.recipient,
+      apiOrigins: input.apiOrigins,
       spender: proposal.spender,
       user: opened.user,
       facilitatorUrl: proposal.facilitatorUrl,
       cap: cap.toString(),
       spent: opened.status === 'active' ? opened.spent.toString() : '0',
       reserved: '0',
-      perCallMax: prompt.perCallMax,
+      perCallMax: perCallMax === null ? null : perCallMax.toString(),
       expiresAt: opened.expiresAt,
       status: opened.status,
       ...(opened.status === 'pending' ? { statusReason: 'registration_failed' } : {}),
@@ -246,8 +290,15 @@ export class Opening {
   }
 }
 
-function pick<T extends object>(obj: T, keys: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of keys) if (Object.prototype.hasOwnProperty.call(obj, k)) out[k] = (obj as Record<string, unknown>)[k];
-  return out;
+/** What the window shows of the 402's resource: its site-supplied text cleaned and clamped. */
+function resourceView(r: NonNullable<OpenInput['resource']>): NonNullable<ApprovalPrompt['resource']> {
+  return {
+    url: siteText(r.url, 300),
+    ...(r.description ? { description: siteText(r.description, 600) } : {}),
+    ...(r.serviceName ? { serviceName: siteText(r.serviceName, 80) } : {}),
+  };
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

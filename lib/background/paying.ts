@@ -27,13 +27,15 @@ export interface PayingDeps {
   routeStore?: { load(): Promise<StoredRoute[]>; save(routes: StoredRoute[]): void };
   /** Ask the facilitator for its figure after a refusal that may mean the ledger drifted. */
   reconcile(sessionId: string): Promise<unknown>;
+  /** The same, a few seconds from now, for a call whose outcome only the facilitator knows. */
+  reconcileSoon(sessionId: string): void;
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
 type Decided = PayResult & { detail?: string };
 
 /** Why one option was not reserved, ranked: the most telling reason is the one the page hears. */
-const RANK: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'session_inactive', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'cap_exceeded'];
+const RANK: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'api_origin_mismatch', 'facilitator_mismatch', 'spender_mismatch', 'session_inactive', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'cap_exceeded'];
 const MAX_IN_FLIGHT = 5000;
 
 /**
@@ -112,7 +114,7 @@ export class Paying {
     if (!openable) return first;
     if (this.deps.promptOn402 && !(await this.deps.promptOn402())) return first;
     try {
-      await this.deps.opening.openFrom402(caller, parsed.value, openable.option, openable.by, openable.facilitatorUrl!);
+      await this.deps.opening.openFrom402(caller, parsed.value, openable.option, openable.by, openable.facilitatorUrl!, p.url);
     } catch (e) {
       const err = e instanceof WalletError ? e : null;
       return decline(err?.reason ?? 'internal_error', err?.message);
@@ -156,7 +158,17 @@ export class Paying {
   /** Reserve one option's price for this caller; null when the store failed (then we never pay). */
   private async reserveOption(caller: PageCaller, option: PaymentOption, url: string, method: string, attemptId: string): Promise<ReserveOutcome | null> {
     try {
-      return await this.deps.ledger.reserve({ origin: caller.origin, url, method: method.toUpperCase(), attemptId, terms: termsOf(option) });
+      return await this.deps.ledger.reserve({
+        origin: caller.origin,
+        url,
+        method: method.toUpperCase(),
+        attemptId,
+        terms: termsOf(option),
+        binds: (s) => {
+          const own = schemeOn(s.scheme, s.family);
+          return own ? own.impl.binds(s, option) : 'scheme_mismatch';
+        },
+      });
     } catch (e) {
       // Never pay what we could not record (docs/style.md §6).
       this.deps.log?.('pay.storage_error', { error: e instanceof Error ? e.message : String(e) });
@@ -183,8 +195,15 @@ export class Paying {
     const settle = decodePaymentResponse(p.paymentResponse);
     const paidFor = this.inFlight.get(payment.id);
     this.inFlight.delete(payment.id);
-    if (p.status >= 200 && p.status < 400 && !(settle.ok && !settle.value.success)) {
-      const tx = settle.ok ? settle.value.transaction : undefined;
+    if (p.status >= 200 && p.status < 400 && !settle.ok) {
+      // Served, but no settlement receipt: the server may not have charged (or may not say so).
+      // Not counted until the facilitator's own figure says it settled.
+      await ledger.note(payment.id, 'unconfirmed');
+      this.deps.reconcileSoon(payment.sessionId);
+      return { outcome: 'unknown', reason: 'unconfirmed', message: reasonMessage('unconfirmed') };
+    }
+    if (p.status >= 200 && p.status < 400 && settle.ok && settle.value.success) {
+      const tx = settle.value.transaction;
       const done = await ledger.commit(payment.id, tx ? { txHash: tx } : {});
       const session = done?.session ?? (await this.deps.db.sessions.get(payment.sessionId));
       if (done) this.deps.notify?.(done.session);

@@ -8,7 +8,8 @@ import { Ledger } from '../sessions/ledger';
 import type { SessionRecord } from '../sessions/types';
 import type { ApprovalBroker } from './approvals';
 import { Audit } from './audit';
-import { SchemeContexts, type WalletSigner } from './context';
+import { defaultRpcs } from '../chains/networks';
+import { SchemeContexts, type ContextDeps, type WalletSigner } from './context';
 import { Opening } from './opening';
 import { Paying } from './paying';
 import type { StoredRoute } from './routes';
@@ -38,6 +39,12 @@ export interface WalletServiceDeps {
   routeStore?: { load(): Promise<StoredRoute[]>; save(routes: StoredRoute[]): void };
   /** Waits between `POST /sessions` attempts after the wallet's approve landed. */
   registrationRetryDelaysMs?: number[];
+  /** The person allowed facilitators on private and local addresses (options). */
+  allowPrivateFacilitators?: () => Promise<boolean>;
+  /** Read RPCs per network, in the order to try them (default: the built-in ones). */
+  rpcs?: (network: string) => Promise<string[]>;
+  /** How a wallet step is checked on chain; unit tests without a chain replace the adapter's check. */
+  verifyWallet?: ContextDeps['verifyWallet'];
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
@@ -66,11 +73,13 @@ export class WalletService {
       now,
       audit: this.audit,
       signer: deps.signer,
+      rpcs: deps.rpcs ?? (async (network) => [...defaultRpcs(network)]),
+      ...(deps.verifyWallet ? { verifyWallet: deps.verifyWallet } : {}),
       ...(deps.facilitator ? { facilitator: deps.facilitator } : {}),
       ...(deps.registrationRetryDelaysMs ? { retryDelaysMs: deps.registrationRetryDelaysMs } : {}),
       ...(deps.log ? { log: deps.log } : {}),
     });
-    this.opening = new Opening({ db: deps.db, ledger: this.ledger, now, audit: this.audit, contexts, approvals: deps.approvals, tokenInfo: deps.tokenInfo, callsPerDefaultCap: deps.callsPerDefaultCap, onSessionStored: deps.onSessionStored, notify: deps.notify });
+    this.opening = new Opening({ db: deps.db, ledger: this.ledger, now, audit: this.audit, contexts, approvals: deps.approvals, tokenInfo: deps.tokenInfo, callsPerDefaultCap: deps.callsPerDefaultCap, onSessionStored: deps.onSessionStored, notify: deps.notify, allowPrivateFacilitators: deps.allowPrivateFacilitators });
     this.upkeep = new Upkeep({ db: deps.db, ledger: this.ledger, now, contexts, notify: deps.notify, onEnded: (id) => void this.paying.forgetSession(id), log: deps.log });
     this.paying = new Paying({
       db: deps.db,
@@ -82,6 +91,7 @@ export class WalletService {
       preemptive: deps.preemptive,
       routeStore: deps.routeStore,
       reconcile: (id) => this.upkeep.reconcileSession(id),
+      reconcileSoon: (id) => this.upkeep.reconcileSoon(id),
       log: deps.log,
     });
     this.pageHandlers = {

@@ -2,7 +2,7 @@ import { networkLabel } from '../chains/networks';
 import { signerGlobal } from '../chains/signer-global';
 import type { ChainAdapter, SignerOutcome, WalletRequest, WalletResult } from '../chains/types';
 import { RpcCode, WalletError } from '../errors';
-import { isWalletReason } from '../messaging/reasons';
+import { isWalletReason, reasonMessage } from '../messaging/reasons';
 import { rpcsFor, type Settings } from '../settings';
 import type { ScriptingPorts } from './browser-ports';
 import type { WalletSigner } from './context';
@@ -18,22 +18,35 @@ export function createTabSigner(scripting: ScriptingPorts, settings: () => Promi
   return {
     async sign(caller: PageCaller, chain: ChainAdapter, request: WalletRequest): Promise<WalletResult> {
       const s = await settings();
-      const target = { tabId: caller.tabId, frameIds: [caller.frameId] };
-      await scripting.executeScript({ target, world: 'MAIN', files: [chain.signer.file] });
-      const [res] = await scripting.executeScript({
-        target,
-        world: 'MAIN',
-        func: ((key: string, req: unknown) => (window as unknown as Record<string, { run(r: unknown): Promise<unknown> }>)[key]!.run(req)) as (...args: never[]) => unknown,
-        args: [
-          signerGlobal(chain.signer.entry),
-          {
-            ...request,
-            rpcUrl: rpcsFor(s, request.network)[0],
-            chainName: networkLabel(request.network),
-            ...(s.preferredWallet ? { preferredRdns: s.preferredWallet } : {}),
-          },
-        ],
-      });
+      // Exactly the document that asked (Chrome): if the tab navigated since, there is nothing to
+      // inject into. Where documents have no id (Firefox), the frame, checked below.
+      const target = caller.documentId ? { tabId: caller.tabId, documentIds: [caller.documentId] } : { tabId: caller.tabId, frameIds: [caller.frameId] };
+      let res: { result?: unknown } | undefined;
+      try {
+        await scripting.executeScript({ target, world: 'MAIN', files: [chain.signer.file] });
+        [res] = await scripting.executeScript({
+          target,
+          world: 'MAIN',
+          // Runs in the page: the document must still be the origin that asked, at the moment of signing.
+          func: ((key: string, req: unknown, origin: string) =>
+            location.origin !== origin
+              ? { ok: false, code: 4100, reason: 'document_gone', message: 'The page that asked navigated away.' }
+              : (window as unknown as Record<string, { run(r: unknown): Promise<unknown> }>)[key]!.run(req)) as (...args: never[]) => unknown,
+          args: [
+            signerGlobal(chain.signer.entry),
+            {
+              ...request,
+              rpcUrl: rpcsFor(s, request.network)[0],
+              chainName: networkLabel(request.network),
+              ...(s.preferredWallet ? { preferredRdns: s.preferredWallet } : {}),
+            },
+            caller.origin,
+          ],
+        });
+      } catch (e) {
+        // No such document or frame any more (navigated, closed): nothing was signed.
+        throw new WalletError(RpcCode.Disconnected, 'document_gone', `${reasonMessage('document_gone')} (${e instanceof Error ? e.message.slice(0, 120) : 'gone'})`);
+      }
       return outcomeOf(res?.result);
     },
   };

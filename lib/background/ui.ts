@@ -21,7 +21,7 @@ export function uiHandlers(deps: UiDeps): UiHandlers {
     'approval.decide': async (p) => {
       const state = approvals.get(p.id);
       if (!state) throw new WalletError(RpcCode.InvalidParams, 'unknown_approval', 'This approval is no longer pending.');
-      return approvals.decide(p.id, p.approve ? { cap: p.cap ?? state.prompt.cap, expiresIn: p.expiresIn ?? state.prompt.expiresIn } : 'reject');
+      return approvals.decide(p.id, p.approve ? { cap: p.cap ?? state.prompt.cap, expiresIn: p.expiresIn ?? state.prompt.expiresIn, ...(p.perCallMax !== undefined ? { perCallMax: p.perCallMax } : {}) } : 'reject');
     },
     'session.end': async (p) => !!(await service.upkeep.end(p.id, 'ended_by_user')),
     'session.retryRegistration': async (p) => (await service.upkeep.retryRegistration(p.id))?.status ?? null,

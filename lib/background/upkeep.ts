@@ -17,6 +17,8 @@ export interface UpkeepDeps {
 
 /** Reservations older than this with no report are presumed orphaned and reconciled. */
 export const RESERVATION_TTL_MS = 2 * 60_000;
+/** How long a payment served without a receipt waits for the facilitator's figure. */
+const UNCONFIRMED_WAIT_MS = 5_000;
 
 /**
  * Keeping sessions true over time: expiry, pending registrations, reconciliation with the
@@ -59,8 +61,13 @@ export class Upkeep {
     return updated;
   }
 
-  /** Align one session with its facilitator's view. */
-  async reconcileSession(id: string): Promise<SessionRecord | null> {
+  /**
+   * Align one session with its facilitator's view. Reservations younger than `staleAfterMs` may
+   * still be settling, so their session waits; a shorter wait is safe for a call whose outcome only
+   * the facilitator knows, because an amount is never counted twice (a late commit of a payment the
+   * reconciliation already settled is a no-op) and the total is the facilitator's.
+   */
+  async reconcileSession(id: string, staleAfterMs = RESERVATION_TTL_MS): Promise<SessionRecord | null> {
     const s = await this.deps.db.sessions.get(id);
     if (!s) return null;
     const scheme = this.schemeOf(s);
@@ -71,9 +78,14 @@ export class Upkeep {
       if (failed) this.deps.notify?.(failed);
       return failed;
     }
-    const r = await this.deps.ledger.reconcile(id, { spent: remote.spent }, this.deps.now() - RESERVATION_TTL_MS);
+    const r = await this.deps.ledger.reconcile(id, { spent: remote.spent }, this.deps.now() - staleAfterMs);
     if (r?.changed) this.deps.notify?.(r.session);
     return r?.session ?? null;
+  }
+
+  /** Reconcile in a few seconds (a payment served without a receipt); the stale sweep catches it if the worker stops first. */
+  reconcileSoon(id: string, delayMs = UNCONFIRMED_WAIT_MS): void {
+    setTimeout(() => void this.reconcileSession(id, delayMs).catch((e) => this.deps.log?.('reconcile.failed', { session: id, error: e instanceof Error ? e.message : String(e) })), delayMs + 50);
   }
 
   /** Reconcile every session holding reservations older than the TTL (after a worker restart, by alarm). */

@@ -52,6 +52,11 @@ export interface ChainAdapter extends ChainNetworks {
   readAllowance(rpcUrl: string, asset: string, owner: string, spender: string): Promise<bigint>;
   /** The request the signer chunk executes to approve `spender` for `amount` of `asset`. */
   approveRequest(input: ApproveInput): WalletRequest;
+  /**
+   * Check on chain that what the signer chunk reported is exactly what was asked (it ran in a
+   * page-controlled world): null when it is, else why not. Throws when the chain cannot be read.
+   */
+  verifyWallet(rpcUrl: string, request: WalletRequest, result: WalletResult): Promise<string | null>;
   /** The signer chunk for this family: the file injected into the tab and its entry point's name. */
   readonly signer: { file: string; entry: string };
 }

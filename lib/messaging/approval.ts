@@ -1,3 +1,4 @@
+import type { FacilitatorStanding } from '../facilitator/known';
 import type { TokenView } from '../schemes/types';
 import type { PublicSessionView } from '../sessions/types';
 
@@ -17,9 +18,13 @@ export interface ApprovalPrompt {
   asset: string;
   token: TokenView;
   recipient: string;
+  /** The API origins the session will pay, and only those. */
+  apiOrigins: string[];
   spender: string;
   facilitatorUrl: string;
   facilitatorHost: string;
+  /** Whether the wallet knows this facilitator (by name), it is the person's own machine, or neither. */
+  facilitatorStanding: FacilitatorStanding;
   /** Proposed cap and expiry, base units / seconds: the maximum the person can approve. */
   cap: string;
   expiresIn: number;
@@ -33,6 +38,8 @@ export interface ApprovalPrompt {
 export interface ApprovalDecision {
   cap: string;
   expiresIn: number;
+  /** Base units; null = none (only when the site set none); absent = as proposed. */
+  perCallMax?: string | null;
 }
 
 export type ApprovalStep = 'waiting' | 'wallet' | 'registering' | 'done' | 'failed';

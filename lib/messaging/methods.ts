@@ -32,6 +32,16 @@ const clipped = (max: number) => z.string().max(max + 1).nullable();
 const attemptId = z.string().regex(/^[0-9a-f]{16,64}$/);
 const publicId = z.string().min(1).max(64);
 
+/** "https://api.example" or "http://127.0.0.1:4021": an origin exactly as the browser serialises it. */
+function isWebOrigin(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 export const RequestSessionParams = z.strictObject({
   network: z.string().min(1).max(64),
   asset: z.string().min(1).max(128).optional(),
@@ -39,6 +49,12 @@ export const RequestSessionParams = z.strictObject({
   expiresIn: z.int().min(60).max(30 * 24 * 3600),
   recipient: z.string().min(1).max(128),
   facilitatorUrl: z.string().min(1).max(2048),
+  /** The origins of the APIs the session may pay (shown in the window); default: the page's own. */
+  apiOrigins: z
+    .array(z.string().max(256).refine(isWebOrigin, 'an http(s) origin like "https://api.example"'))
+    .min(1)
+    .max(8)
+    .optional(),
   /** An x402 scheme id; the registry decides whether it is one the wallet opens. */
   scheme: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   perCallMax: decimalUnits.optional(),
@@ -121,6 +137,7 @@ export const UI_METHODS = {
       approve: z.boolean(),
       cap: z.string().regex(/^[1-9][0-9]{0,77}$/).optional(),
       expiresIn: z.int().min(60).optional(),
+      perCallMax: z.string().regex(/^[1-9][0-9]{0,77}$/).nullable().optional(),
     }),
   },
   'session.end': { params: z.strictObject({ id: publicId }) },

@@ -43,6 +43,8 @@ export interface OpenInput {
   token: TokenView;
   recipient: string;
   facilitatorUrl: string;
+  /** Origins of the APIs the session may pay. */
+  apiOrigins: string[];
   /** The most the person may approve, base units; and the longest, seconds. */
   cap: bigint;
   expiresIn: number;
@@ -91,6 +93,11 @@ export interface SchemeOnChain {
   accepts(option: PaymentOption): boolean;
   /** The facilitator a bare 402 names, to open a session from it; null when it names none usable. */
   facilitatorOf(option: PaymentOption): string | null;
+  /**
+   * May this stored session pay this 402 entry, beyond its terms? A grant goes only to its own
+   * facilitator and spender: a 402 that copies the terms but names another is refused.
+   */
+  binds(session: SessionRecord, option: PaymentOption): 'facilitator_mismatch' | 'spender_mismatch' | null;
   propose(ctx: SchemeContext, input: OpenInput): Promise<Proposal>;
   /** The wallet step and whatever registration the scheme needs. Throws WalletError. */
   open(ctx: SchemeContext, input: OpenInput, proposal: Proposal, decision: Decision): Promise<Opened>;

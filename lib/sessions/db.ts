@@ -33,20 +33,36 @@ export class WalletDb extends Dexie {
     });
     // v4: schemes are plug-ins. A session's scheme-private part moves into `grant`: for `session`,
     // the facilitator's bearer id (was `secretId`) and a pending registration (was `registration`).
+    // Sessions also learn which API origins they may pay: those they already paid, else the site's own.
     this.version(4)
       .stores({})
-      .upgrade((tx) =>
-        tx
+      .upgrade(async (tx) => {
+        const paidOrigins = new Map<string, Set<string>>();
+        await tx.table('payments').each((p: { sessionId: string; url: string; status: string }) => {
+          if (p.status !== 'settled') return;
+          let origin: string;
+          try {
+            origin = new URL(p.url).origin;
+          } catch {
+            return;
+          }
+          const set = paidOrigins.get(p.sessionId) ?? new Set<string>();
+          set.add(origin);
+          paidOrigins.set(p.sessionId, set);
+        });
+        await tx
           .table('sessions')
           .toCollection()
           .modify((row: Record<string, unknown>) => {
-            if (row.grant !== undefined) return;
-            const grant: Record<string, unknown> = { sessionId: typeof row.secretId === 'string' ? row.secretId : '' };
-            if (row.registration !== undefined) grant.registration = row.registration;
-            row.grant = grant;
-            delete row.secretId;
-            delete row.registration;
-          }),
-      );
+            if (row.grant === undefined) {
+              const grant: Record<string, unknown> = { sessionId: typeof row.secretId === 'string' ? row.secretId : '' };
+              if (row.registration !== undefined) grant.registration = row.registration;
+              row.grant = grant;
+              delete row.secretId;
+              delete row.registration;
+            }
+            if (!Array.isArray(row.apiOrigins)) row.apiOrigins = [...(paidOrigins.get(row.id as string) ?? [row.origin as string])];
+          });
+      });
   }
 }

@@ -19,6 +19,9 @@ export type DeclineReason =
   | 'network_mismatch'
   | 'asset_mismatch'
   | 'recipient_mismatch'
+  | 'api_origin_mismatch'
+  | 'facilitator_mismatch'
+  | 'spender_mismatch'
   | 'session_inactive'
   | 'session_expired'
   | 'invalid_amount'
@@ -33,6 +36,8 @@ export interface ReserveRequest {
   method: string;
   /** The page's id for this call; the same attempt never holds two reservations. */
   attemptId?: string;
+  /** What the session's scheme says of this 402 beyond its terms (its facilitator, its spender). */
+  binds?: (session: SessionRecord) => DeclineReason | null;
 }
 
 export type ReserveOutcome =
@@ -48,6 +53,9 @@ const CHECK_ORDER: DeclineReason[] = [
   'network_mismatch',
   'asset_mismatch',
   'recipient_mismatch',
+  'api_origin_mismatch',
+  'facilitator_mismatch',
+  'spender_mismatch',
   'session_inactive',
   'session_expired',
   'invalid_amount',
@@ -64,10 +72,23 @@ export function termsMismatch(s: SessionRecord, terms: Omit<PaymentTerms, 'amoun
   return null;
 }
 
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'null';
+  }
+}
+
 /** First rule this session breaks for these terms, or null when it can pay them now. */
-function checkSession(s: SessionRecord, terms: PaymentTerms, nowMs: number): DeclineReason | null {
+function checkSession(s: SessionRecord, req: ReserveRequest, nowMs: number): DeclineReason | null {
+  const { terms } = req;
   const mismatch = termsMismatch(s, terms);
   if (mismatch) return mismatch;
+  // The session pays only the API origins the person approved, through its own facilitator.
+  if (!s.apiOrigins.includes(originOf(req.url))) return 'api_origin_mismatch';
+  const unbound = req.binds?.(s) ?? null;
+  if (unbound) return unbound;
   // Say why in the terms a dapp expects: a used-up session is a cap problem, not a mystery.
   if (s.status === 'exhausted') return 'cap_exceeded';
   if (s.status === 'expired') return 'session_expired';
@@ -109,7 +130,7 @@ export class Ledger {
       // Oldest first: spend down earlier sessions before newer ones.
       candidates.sort((a, b) => a.createdAt - b.createdAt);
       for (const s of candidates) {
-        const reason = checkSession(s, req.terms, now);
+        const reason = checkSession(s, req, now);
         if (reason === null) {
           const payment: PaymentRecord = {
             id: randomId(),
@@ -233,6 +254,14 @@ export class Ledger {
       };
       await this.db.sessions.put(updated);
       return { session: updated, changed };
+    });
+  }
+
+  /** Note why a reservation is still open (e.g. `unconfirmed`: served without a receipt). */
+  async note(paymentId: string, reason: string): Promise<void> {
+    await this.db.transaction('rw', this.db.payments, async () => {
+      const p = await this.db.payments.get(paymentId);
+      if (p?.status === 'reserved') await this.db.payments.put({ ...p, reason, updatedAt: this.now() });
     });
   }
 

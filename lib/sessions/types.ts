@@ -27,6 +27,8 @@ export interface SessionRecord {
   symbol: string;
   decimals: number;
   recipient: string;
+  /** Origins of the APIs this session may pay (the one whose 402 opened it, or those the dapp listed). */
+  apiOrigins: string[];
   spender: string;
   /** The payer's address. */
   user: string;

@@ -88,8 +88,9 @@ function parse402(raw: Raw402): Result<ParsedPaymentRequired> {
     const v2 = parseHeader(header);
     if (!v2.ok) return v2;
     // A v1 body that disagrees with the header is an ambiguity we refuse to resolve by guessing.
-    // Only a body claiming to be v1 is compared (servers may echo the v2 object, or send `{}`).
-    if (body.trim().startsWith('{') && /"x402Version"\s*:\s*1\b/.test(body)) {
+    // Only a body claiming to be v1 is compared (servers may echo the v2 object, or send `{}`); the
+    // claim is read from the parsed JSON, so `"x402\u0056ersion":1` or `1e0` claim it too.
+    if (claimsV1(body)) {
       const v1 = parseV1Body(body);
       if (!v1.ok || !v1.value.accepts.every((b) => v2.value.accepts.some((h) => sameTerms(h, b)))) {
         return { ok: false, error: 'conflicting_requirements', detail: v1.ok ? 'v1 body disagrees with PAYMENT-REQUIRED' : `v1 body beside PAYMENT-REQUIRED is invalid (${v1.error})` };
@@ -99,6 +100,15 @@ function parse402(raw: Raw402): Result<ParsedPaymentRequired> {
   }
   if (body) return parseV1Body(body);
   return { ok: false, error: 'no_x402_data' };
+}
+
+/** Does this body parse to an object whose `x402Version` is 1 (however the JSON spells it)? */
+function claimsV1(body: string): boolean {
+  if (body.length > MAX_V1_BODY) return true; // too large to read: let the v1 parser refuse it
+  const json = parseUntrustedJson(body);
+  // JSON we refuse to walk (forbidden keys, too deep) beside a header is refused, not ignored.
+  if (!json.ok) return json.reason !== 'invalid_json';
+  return isPlainObject(json.value) && json.value.x402Version === 1;
 }
 
 function sameTerms(a: PaymentOption, b: PaymentOption): boolean {

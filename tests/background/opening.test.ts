@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { PageCaller } from '../../lib/background/sender';
 import { stubFacilitator } from '../support/facilitator';
 import { testService } from '../support/service';
-import { header, paymentRequiredObject } from '../support/x402';
+import { header, paymentRequiredObject, sessionAccept } from '../support/x402';
 
 const A: PageCaller = { kind: 'page', origin: 'http://dapp.test', tabId: 1, frameId: 0 };
 let n = 0;
-const pay = () => ({ url: 'http://api.test/x', method: 'GET', paymentRequired: header(paymentRequiredObject()), body: null, hadPayment: false, attemptId: (++n).toString(16).padStart(16, 'a') });
-const params = { network: 'eip155:31337', asset: '0x5FbDB2315678afecb367f032d93F642f64180aa3', cap: '1.00', expiresIn: 3600, recipient: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', facilitatorUrl: 'http://127.0.0.1:9' };
+const viaFacilitator = { spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', facilitatorUrl: 'https://facilitator.example' };
+const pay = () => ({ url: 'http://api.test/x', method: 'GET', paymentRequired: header(paymentRequiredObject([sessionAccept({ extra: viaFacilitator })])), body: null, hadPayment: false, attemptId: (++n).toString(16).padStart(16, 'a') });
+const params = { network: 'eip155:31337', asset: '0x5FbDB2315678afecb367f032d93F642f64180aa3', cap: '1.00', expiresIn: 3600, recipient: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', facilitatorUrl: 'https://facilitator.example', apiOrigins: ['http://api.test'] };
 const approvals = { request: async (p: { cap: string; expiresIn: number }) => ({ cap: p.cap, expiresIn: p.expiresIn }) };
 const signer = { sign: async () => ({ user: '0x90F79bf6EB2c4f870365E785982E1f101E93b906', txHash: '0x' + '12'.repeat(32) }) };
 
@@ -70,7 +71,7 @@ describe('opening: what the window is asked, and what is refused first', () => {
     const { service } = testService({ approvals: { request: async (p) => ((shown = p as never), { cap: p.cap, expiresIn: p.expiresIn }) }, signer, facilitator: stub.facilitator });
     const view = await service.opening.requestSession(A, params);
     expect(view).toMatchObject({ scheme: 'session', cap: '1000000', status: 'active' });
-    expect(shown).toMatchObject({ scheme: 'session', spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', facilitatorHost: '127.0.0.1:9' });
+    expect(shown).toMatchObject({ scheme: 'session', spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', facilitatorHost: 'facilitator.example' });
     expect(String(shown!.schemeSummary)).toMatch(/pull up to the cap/);
     expect(stub.calls.filter((c) => c.path === '/supported')).toHaveLength(1);
   });

@@ -9,7 +9,8 @@ const A: PageCaller = { kind: 'page', origin: 'http://dapp.test', tabId: 1, fram
 let attempts = 0;
 const nextAttempt = () => (++attempts).toString(16).padStart(16, '0');
 const pay = (over: Record<string, unknown> = {}) => ({ url: 'http://api.test/x', method: 'GET', paymentRequired: header(paymentRequiredObject()), body: null, hadPayment: false, attemptId: nextAttempt(), ...over });
-const settled = (attemptId: string) => ({ attemptId, sent: true, status: 200, paymentResponse: null, paymentRequired: null });
+const receipt = header({ success: true, transaction: '0x' + 'ab'.repeat(32), network: 'eip155:31337' });
+const settled = (attemptId: string) => ({ attemptId, sent: true, status: 200, paymentResponse: receipt, paymentRequired: null });
 
 describe('paying: decisions, reservations and reports', () => {
   it('a pay re-sent with the same attempt id gets the same reservation, never a second one', async () => {

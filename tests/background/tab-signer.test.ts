@@ -19,7 +19,13 @@ describe('the wallet step in the tab', () => {
     const out = await createTabSigner(scripting, settings).sign(caller, evmChain, { kind: 'erc20-approve', network: 'eip155:84532', amount: '1' });
     expect(out).toEqual({ user: '0xabc', txHash: '0x' + '1'.repeat(64) });
     expect(calls[0]).toMatchObject({ target: { tabId: 3, frameIds: [5] }, world: 'MAIN', files: ['/signer-evm.js'] });
-    expect(calls[1]!.args).toEqual(['__x402sessionSigner:evm', { kind: 'erc20-approve', network: 'eip155:84532', amount: '1', rpcUrl: 'https://my.rpc', chainName: 'Base Sepolia', preferredRdns: 'io.metamask' }]);
+    expect(calls[1]!.args).toEqual(['__x402sessionSigner:evm', { kind: 'erc20-approve', network: 'eip155:84532', amount: '1', rpcUrl: 'https://my.rpc', chainName: 'Base Sepolia', preferredRdns: 'io.metamask' }, 'https://a.example']);
+    // With a document id (Chrome), exactly that document; a document that is gone fails cleanly.
+    calls.length = 0;
+    await createTabSigner(scripting, settings).sign({ ...caller, documentId: 'DOC1' }, evmChain, { kind: 'erc20-approve', network: 'eip155:84532' });
+    expect(calls.map((c) => c.target)).toEqual([{ tabId: 3, documentIds: ['DOC1'] }, { tabId: 3, documentIds: ['DOC1'] }]);
+    const gone: ScriptingPorts = { executeScript: async () => Promise.reject(new Error('No document with id DOC1')) };
+    await expect(createTabSigner(gone, settings).sign({ ...caller, documentId: 'DOC1' }, evmChain, { kind: 'erc20-approve', network: 'eip155:84532' })).rejects.toMatchObject({ code: 4900, reason: 'document_gone' });
   });
 
   it('trusts nothing the page world answers: malformed is an error, reasons are mapped to ours', () => {

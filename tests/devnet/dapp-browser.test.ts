@@ -138,6 +138,7 @@ describe('demo dapp in Chromium', () => {
           expiresIn: 3600,
           recipient: stack.api.recipient,
           facilitatorUrl: stack.facilitator.url,
+          apiOrigins: [new URL(stack.api.url).origin],
         },
       ]);
 

@@ -21,7 +21,7 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
 
   async function setup(sessionOver = {}) {
     const t = testService();
-    const s = sessionRecord({ origin: 'http://dapp.test', ...sessionOver });
+    const s = sessionRecord({ origin: 'http://dapp.test', apiOrigins: [server.base], ...sessionOver });
     secret = secretOf(s);
     await t.db.sessions.add(s);
     const page = testPage(t.router, 'http://dapp.test');
@@ -159,7 +159,7 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
   it('pre-emptive: a PATCH route (a method fetch does not upper-case) is paid on its first send too', async () => {
     const raw = await startRawPaidServer({ acceptSecret: () => secret });
     try {
-      const { page, db, s } = await setup();
+      const { page, db, s } = await setup({ apiOrigins: [raw.base] });
       expect((await page.fetch(`${raw.base}/raw`, { method: 'patch', body: 'a' })).status).toBe(200);
       await page.waitForEvent('payment');
       raw.seen.length = 0;
@@ -192,7 +192,7 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
 
   it('pre-emptive payment can be turned off', async () => {
     const t = testService({ preemptive: async () => false });
-    const s = sessionRecord({ origin: 'http://dapp.test' });
+    const s = sessionRecord({ origin: 'http://dapp.test', apiOrigins: [server.base] });
     secret = secretOf(s);
     await t.db.sessions.add(s);
     const page = testPage(t.router, 'http://dapp.test');

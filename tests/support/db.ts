@@ -23,6 +23,7 @@ export function sessionRecord(over: Partial<SessionRecord> = {}): SessionRecord 
     symbol: 'USDC',
     decimals: 6,
     recipient: PAY_TO,
+    apiOrigins: ['http://api.test', 'https://api.example'],
     spender: SPENDER,
     user: '0x90F79bf6EB2c4f870365E785982E1f101E93b906',
     facilitatorUrl: 'http://127.0.0.1:4020',

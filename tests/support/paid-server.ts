@@ -44,7 +44,7 @@ export async function startPaidServer(opts: { acceptSecret: () => string | null;
         }
         res.writeHead(402, { 'content-type': 'application/json' });
         const a = sessionAccept();
-        return void res.end(JSON.stringify({ x402Version: 1, error: 'X-PAYMENT header is required', accepts: [{ scheme: 'session', network: a.network, maxAmountRequired: a.amount, asset: a.asset, payTo: a.payTo, resource: 'http://127.0.0.1/v1', maxTimeoutSeconds: 60, extra: {} }] }));
+        return void res.end(JSON.stringify({ x402Version: 1, error: 'X-PAYMENT header is required', accepts: [{ scheme: 'session', network: a.network, maxAmountRequired: a.amount, asset: a.asset, payTo: a.payTo, resource: 'http://127.0.0.1/v1', maxTimeoutSeconds: 60, extra: { facilitatorUrl: (a.extra as Record<string, unknown>).facilitatorUrl } }] }));
       }
       if (sig) {
         const p = JSON.parse(Buffer.from(sig, 'base64').toString());

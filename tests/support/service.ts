@@ -14,6 +14,8 @@ export function testService(over: Partial<WalletServiceDeps> = {}) {
     signer: { sign: async () => Promise.reject(new Error('no wallet in this test')) },
     notify: (s) => notified.push(s.id),
     promptOn402: async () => false,
+    // No chain here: a wallet step "lands" when the stub says so (the on-chain check runs in the browser suites).
+    verifyWallet: async () => null,
     ...over,
   });
   const router = new PageRouter(service.pageHandlers);

@@ -119,6 +119,14 @@ describe('parsePaymentRequired (v2 header)', () => {
     expect(parsePaymentRequired({ paymentRequired: h, body: '{}' }).ok).toBe(true);
     // A broken v1 body beside the header is refused too; an echo of the v2 object is not v1.
     expect(parsePaymentRequired({ paymentRequired: h, body: '{"x402Version":1,"accepts":[{"scheme":"session"}]}' })).toMatchObject({ ok: false, error: 'conflicting_requirements' });
+    // The claim is parsed, not matched as text: an escaped key or an exponent still claims v1.
+    const v1Accept = JSON.stringify([{ scheme: 'session', network: 'eip155:31337', maxAmountRequired: '1', asset: '0x5FbDB2315678afecb367f032d93F642f64180aa3', payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', maxTimeoutSeconds: 60 }]);
+    expect(parsePaymentRequired({ paymentRequired: h, body: `{"x402\\u0056ersion":1,"accepts":${v1Accept}}` })).toMatchObject({ ok: false, error: 'conflicting_requirements' });
+    expect(parsePaymentRequired({ paymentRequired: h, body: `{"x402Version":1e0,"accepts":${v1Accept}}` })).toMatchObject({ ok: false, error: 'conflicting_requirements' });
+    expect(parsePaymentRequired({ paymentRequired: h, body: '{"x402Version":1,"__proto__":{}}' })).toMatchObject({ ok: false, error: 'conflicting_requirements' });
+    // Not JSON at all, or a v2 echo: the header alone decides.
+    expect(parsePaymentRequired({ paymentRequired: h, body: 'x402Version: 1 <html>' })).toMatchObject({ ok: true });
+    expect(parsePaymentRequired({ paymentRequired: h, body: '{"x402Version":2}' })).toMatchObject({ ok: true });
     expect(parsePaymentRequired({ paymentRequired: h, body: JSON.stringify(paymentRequiredObject()) }).ok).toBe(true);
   });
 });

@@ -105,6 +105,8 @@ async function startSession() {
       expiresIn: config.session.expiresIn,
       recipient: config.recipient,
       facilitatorUrl: config.facilitatorUrl,
+      // The session pays only the APIs listed here (the wallet shows them).
+      apiOrigins: [new URL(config.apiUrl).origin],
     });
     setStatus(`Session active: ${formatUnits(session.cap, session.decimals ?? 6)} ${session.symbol ?? 'USDC'} to spend.`);
   } catch (err) {

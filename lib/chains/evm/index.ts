@@ -3,6 +3,7 @@ import { isEvmAddress } from './address';
 import { erc20ApproveRequest } from './approve';
 import { evmNetworks } from './network';
 import { readErc20, readErc20Allowance } from './token';
+import { verifyErc20Approve } from './verify';
 
 /** EVM: ERC-20 tokens, `approve(spender, cap)` signed in an EIP-1193/EIP-6963 wallet. */
 export const evmChain: ChainAdapter = {
@@ -11,5 +12,6 @@ export const evmChain: ChainAdapter = {
   readToken: readErc20,
   readAllowance: readErc20Allowance,
   approveRequest: erc20ApproveRequest,
+  verifyWallet: verifyErc20Approve,
   signer: { file: '/signer-evm.js', entry: 'evm' },
 };

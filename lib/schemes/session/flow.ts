@@ -1,6 +1,7 @@
 import { RpcCode, WalletError } from '../../errors';
 import { FacilitatorError } from '../../facilitator/client';
-import { parseFacilitatorUrl, resolveSessionsEndpoint } from '../../facilitator/url';
+import { sameAddress } from '../../chains/networks';
+import { normalizeBaseUrl, parseFacilitatorUrl, resolveSessionsEndpoint } from '../../facilitator/url';
 import type { SessionRecord } from '../../sessions/types';
 import type { PaymentOption } from '../../x402/codec';
 import type { Opened, Proposal, RemoteView, Resumed, SchemeContext, SchemeOnChain } from '../types';
@@ -28,6 +29,15 @@ export function sessionOn(rules: SessionChainRules): SchemeOnChain {
     accepts: () => true,
 
     facilitatorOf: (option: PaymentOption) => (parseFacilitatorUrl(option.extra.facilitatorUrl) ? (option.extra.facilitatorUrl as string) : null),
+
+    binds(session, option) {
+      const named = parseFacilitatorUrl(option.extra.facilitatorUrl);
+      if (!named || normalizeBaseUrl(named) !== session.facilitatorUrl) return 'facilitator_mismatch';
+      // The same preference as discovery: what the 402 says is the spender must be the approved one.
+      const spender = [option.extra.spender, option.extra.facilitatorAddress].find((v): v is string => typeof v === 'string' && v.length > 0);
+      if (spender !== undefined && !sameAddress(session.family, spender, session.spender)) return 'spender_mismatch';
+      return null;
+    },
 
     async propose(ctx, input): Promise<Proposal> {
       let facilitator: SessionFacilitator;
