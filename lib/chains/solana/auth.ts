@@ -1,0 +1,121 @@
+/**
+ * The session's auth message and the `POST /sessions` body (x402-protocol.md §5.3). The person's
+ * wallet signs `utf8(authMessage)` with `signMessage`; the facilitator checks the Ed25519
+ * signature and that every field matches the body. `authMessage` is `JSON.stringify` of an object
+ * built in exactly this key order — the order is part of the format, since the facilitator
+ * compares what was signed, byte for byte.
+ */
+import { ed25519 } from '@noble/curves/ed25519';
+import { bytesToBase64 } from '../../x402/base64';
+import { addressToBytes, isSolanaAddress } from './address';
+import { SolanaError } from './errors';
+import { parseU64 } from './u64';
+
+export const AUTH_MESSAGE_KEYS = ['asset', 'cap', 'expirationUnix', 'network', 'nonce', 'recipient', 'spender', 'user'] as const;
+
+export interface AuthMessageFields {
+  /** The mint (base58). */
+  asset: string;
+  /** Base-unit decimal string. */
+  cap: string;
+  /** Unix seconds. */
+  expirationUnix: number;
+  /** The facilitator's network string, e.g. `solana:devnet`. */
+  network: string;
+  /** 16 random bytes, lower-case hex. */
+  nonce: string;
+  recipient: string;
+  /** The facilitator (delegate and fee payer). */
+  spender: string;
+  user: string;
+}
+
+export interface AuthMessage {
+  fields: AuthMessageFields;
+  /** The JSON text that is signed. */
+  json: string;
+  /** `utf8(json)`: the bytes passed to `signMessage`. */
+  bytes: Uint8Array;
+  /** base64 of `bytes`, as `authMessage` travels in `POST /sessions`. */
+  base64: string;
+}
+
+const NONCE = /^[0-9a-f]{32}$/;
+
+/** 16 bytes from the platform CSPRNG (Web Crypto exists in pages, workers and Node 20). */
+export function newAuthNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function field(message: string): never {
+  throw new SolanaError('INVALID_FIELD', message);
+}
+
+export function buildAuthMessage(input: Omit<AuthMessageFields, 'nonce'> & { nonce?: string }): AuthMessage {
+  for (const key of ['asset', 'recipient', 'spender', 'user'] as const) {
+    if (!isSolanaAddress(input[key])) field(`${key} is not a Solana address: ${String(input[key])}`);
+  }
+  if (parseU64(input.cap) === 0n) field('cap must be positive');
+  if (!Number.isSafeInteger(input.expirationUnix) || input.expirationUnix <= 0) field(`expirationUnix must be unix seconds, got ${input.expirationUnix}`);
+  if (typeof input.network !== 'string' || input.network.length === 0 || input.network.length > 64) field('network must be a non-empty string');
+  const nonce = input.nonce ?? newAuthNonce();
+  if (!NONCE.test(nonce)) field('nonce must be 16 bytes of lower-case hex');
+  // Built key by key so the order is the format's, whatever order `input` came in.
+  const fields: AuthMessageFields = {
+    asset: input.asset,
+    cap: input.cap,
+    expirationUnix: input.expirationUnix,
+    network: input.network,
+    nonce,
+    recipient: input.recipient,
+    spender: input.spender,
+    user: input.user,
+  };
+  const json = JSON.stringify(fields);
+  const bytes = new TextEncoder().encode(json);
+  return { fields, json, bytes, base64: bytesToBase64(bytes) };
+}
+
+/** Ed25519 over the exact message bytes, as `signMessage` produces it. False on any malformed input. */
+export function verifyAuthSignature(user: string, message: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== 64) return false;
+  try {
+    return ed25519.verify(signature, message, addressToBytes(user));
+  } catch {
+    return false;
+  }
+}
+
+/** `POST {facilitator}/sessions`, Inco's body (x402-protocol.md §5.3). */
+export interface SolanaSessionBody {
+  user: string;
+  asset: string;
+  recipient: string;
+  cap: string;
+  expirationUnix: number;
+  network: string;
+  approveTxBase64: string;
+  authMessage: string;
+  authSignature: string;
+  /** Always "": the facilitator submits the approve and learns its signature. */
+  approveTxSignature: '';
+}
+
+export function buildSessionBody(p: { auth: AuthMessage; approveTxBase64: string; authSignature: Uint8Array }): SolanaSessionBody {
+  if (p.authSignature.length !== 64) field(`authSignature must be 64 bytes, got ${p.authSignature.length}`);
+  if (typeof p.approveTxBase64 !== 'string' || p.approveTxBase64.length === 0) field('approveTxBase64 is empty');
+  const f = p.auth.fields;
+  return {
+    user: f.user,
+    asset: f.asset,
+    recipient: f.recipient,
+    cap: f.cap,
+    expirationUnix: f.expirationUnix,
+    network: f.network,
+    approveTxBase64: p.approveTxBase64,
+    authMessage: p.auth.base64,
+    authSignature: bytesToBase64(p.authSignature),
+    approveTxSignature: '',
+  };
+}
