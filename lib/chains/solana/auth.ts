@@ -6,7 +6,7 @@
  * compares what was signed, byte for byte.
  */
 import { ed25519 } from '@noble/curves/ed25519';
-import { bytesToBase64 } from '../../x402/base64';
+import { base64ToBytes, bytesToBase64 } from '../../x402/base64';
 import { addressToBytes, isSolanaAddress } from './address';
 import { SolanaError } from './errors';
 import { parseU64 } from './u64';
@@ -102,9 +102,12 @@ export interface SolanaSessionBody {
   approveTxSignature: '';
 }
 
-export function buildSessionBody(p: { auth: AuthMessage; approveTxBase64: string; authSignature: Uint8Array }): SolanaSessionBody {
-  if (p.authSignature.length !== 64) field(`authSignature must be 64 bytes, got ${p.authSignature.length}`);
-  if (typeof p.approveTxBase64 !== 'string' || p.approveTxBase64.length === 0) field('approveTxBase64 is empty');
+export function buildSessionBody(p: { auth: Pick<AuthMessage, 'fields' | 'base64'>; approveTxBase64: string; authSignature: Uint8Array | string }): SolanaSessionBody {
+  const signature = typeof p.authSignature === 'string' ? base64ToBytes(p.authSignature) : p.authSignature;
+  if (!signature || signature.length !== 64) field('authSignature must be 64 bytes (base64 when a string)');
+  if (typeof p.approveTxBase64 !== 'string' || base64ToBytes(p.approveTxBase64) === null || p.approveTxBase64.length === 0) {
+    field('approveTxBase64 must be non-empty strict base64');
+  }
   const f = p.auth.fields;
   return {
     user: f.user,
@@ -115,7 +118,32 @@ export function buildSessionBody(p: { auth: AuthMessage; approveTxBase64: string
     network: f.network,
     approveTxBase64: p.approveTxBase64,
     authMessage: p.auth.base64,
-    authSignature: bytesToBase64(p.authSignature),
+    authSignature: bytesToBase64(signature),
     approveTxSignature: '',
   };
+}
+
+/**
+ * Reads back an `authMessage` (base64 of the JSON): the exact keys, in the format's order, with
+ * valid values — what the background checks before it forwards a signed consent.
+ */
+export function parseAuthMessage(base64: string): AuthMessage {
+  const bytes = base64ToBytes(base64);
+  if (!bytes) field('authMessage is not strict base64');
+  let json: string;
+  let value: unknown;
+  try {
+    json = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    value = JSON.parse(json);
+  } catch {
+    field('authMessage is not UTF-8 JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) field('authMessage is not a JSON object');
+  const keys = Object.keys(value);
+  if (keys.length !== AUTH_MESSAGE_KEYS.length || keys.some((k, i) => k !== AUTH_MESSAGE_KEYS[i])) {
+    field(`authMessage keys must be exactly ${AUTH_MESSAGE_KEYS.join(', ')} in that order`);
+  }
+  const rebuilt = buildAuthMessage(value as AuthMessageFields);
+  if (rebuilt.json !== json) field('authMessage is not in canonical form');
+  return rebuilt;
 }
