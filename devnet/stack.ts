@@ -28,8 +28,9 @@ import { installMulticall } from './multicall/install';
 import { caip2, evmChainId, normalizeNetwork } from './networks';
 import { deployToken, readTokenInfo, type TokenInfo } from './token/deploy';
 import { startUptoFacilitator } from './upto/server';
-import { solanaPaidRoutes, type SolanaApiPrices, type SolanaPaidRoutes } from './api/solana-routes';
-import { startSolanaStack, type SolanaStack, type SolanaStackOptions } from './solana/stack';
+// Types only: the Solana half (litesvm, web3.js) is loaded on demand, so EVM-only stacks do not pay for it.
+import type { SolanaApiPrices, SolanaPaidRoutes } from './api/solana-routes';
+import type { SolanaStack, SolanaStackOptions } from './solana/stack';
 
 export type { Account } from './accounts';
 
@@ -349,6 +350,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     let solanaRoutes: SolanaPaidRoutes | undefined;
     if (opts.solana) {
       const solanaOpts = opts.solana === true ? {} : opts.solana;
+      const [{ startSolanaStack }, { solanaPaidRoutes }] = await Promise.all([import('./solana/stack'), import('./api/solana-routes')]);
       solana = await startSolanaStack({
         ...solanaOpts,
         host,

@@ -10,6 +10,7 @@ export * from './errors';
 export * from './instructions';
 export * from './layouts';
 export * from './message';
+export * from './network';
 export * from './networks';
 export * from './pda';
 export * from './programs';

@@ -7,6 +7,7 @@ import { base64ToBytes } from '../../x402/base64';
 import { addressToBytes } from './address';
 import { SolanaError } from './errors';
 import { decodeMint, decodeTokenAccount, type MintInfo, type TokenAccountInfo } from './layouts';
+import { associatedTokenAddress } from './pda';
 import { isTokenProgram } from './programs';
 
 export interface RpcOptions {
@@ -99,4 +100,16 @@ export async function readTokenAccount(rpcUrl: string, address: string, opts: Rp
   if (!account) return null;
   if (!isTokenProgram(account.owner)) throw new SolanaError('NOT_A_TOKEN_ACCOUNT', `${address} is owned by ${account.owner}, not a token program`);
   return { ...decodeTokenAccount(account.data), tokenProgram: account.owner };
+}
+
+/**
+ * What `spender` may still pull from `owner`'s token account of `mint`: the delegated amount when
+ * `spender` is the delegate, else 0 (SPL has one delegate per token account: a newer approve to
+ * anyone replaces it). Capped by the balance, since a delegate cannot move more than there is.
+ */
+export async function readDelegatedAllowance(rpcUrl: string, mint: string, owner: string, spender: string, opts: RpcOptions = {}): Promise<bigint> {
+  const { tokenProgram } = await readMint(rpcUrl, mint, opts);
+  const account = await readTokenAccount(rpcUrl, associatedTokenAddress(owner, mint, tokenProgram), opts);
+  if (!account || account.delegate !== spender || account.state !== 'initialized') return 0n;
+  return account.delegatedAmount < account.amount ? account.delegatedAmount : account.amount;
 }

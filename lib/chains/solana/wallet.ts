@@ -25,10 +25,10 @@ import { decodeTransaction } from './message';
 import { getLatestBlockhash } from './rpc';
 import { parseU64 } from './u64';
 import type { SolanaWalletChain } from './networks';
+import type { SignerOutcome } from '../types';
 
-export type SignerOutcome =
-  | { ok: true; user: string; txHash: string; extra?: Record<string, string | number> }
-  | { ok: false; code: number; reason: string; message: string };
+/** `{ ok: true, user, txHash, extra? } | { ok: false, code, reason, message }` (lib/chains/types.ts). */
+export type { SignerOutcome };
 
 export interface SolanaWalletInfo {
   name: string;
