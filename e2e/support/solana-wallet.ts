@@ -8,9 +8,10 @@ import type { BrowserContext, Page } from 'playwright-core';
  * `standard:connect`, `standard:events`, `solana:signTransaction` and `solana:signMessage`.
  * Every request is answered here in Node with a real ed25519 key: transactions are decoded by
  * web3.js, the account must be a required signer, and its signature goes into its own slot.
- * `mode` is what the "person" does: approve, reject, or leave the wallet locked.
+ * `mode` is what the "person" does: approve, reject, leave the wallet locked, or connect and then
+ * never answer a signature request (`hang`, for timeouts).
  */
-export type SolanaWalletMode = 'approve' | 'reject' | 'locked';
+export type SolanaWalletMode = 'approve' | 'reject' | 'locked' | 'hang';
 
 export interface SolanaTestWalletOptions {
   /** 32-byte ed25519 seed, or a 64-byte web3.js secret key (seed ‖ public key). */
@@ -79,6 +80,7 @@ export class SolanaTestWallet {
   private async handle(method: string, params: Record<string, string>): Promise<unknown> {
     this.requests.push(method);
     if (this.mode === 'locked') throw Object.assign(new Error('The wallet is locked.'), { name: 'WalletLockedError' });
+    if (this.mode === 'hang' && method !== 'connect') return new Promise<never>(() => {});
     switch (method) {
       case 'connect':
         return { address: this.address, publicKey: Buffer.from(this.publicKey).toString('base64') };

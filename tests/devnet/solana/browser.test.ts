@@ -15,6 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack, type StackSolana } from '../../../devnet/stack';
 import { SolanaTestWallet } from '../../../e2e/support/solana-wallet';
+import { buildApproveTransaction } from '../../../lib/chains/solana/approve';
 
 const CHROMIUM = process.env.CHROME_PATH || '/usr/bin/chromium';
 let stack: Stack;
@@ -67,9 +68,9 @@ type Outcome = { ok: true; user: string; txHash: string; extra: Record<string, s
  * In the page, as the extension will: read the 402 of `url`, take its Solana session option,
  * ask the wallet for the approve + consent, and (if the wallet agreed) register the session.
  */
-async function openSessionInPage(page: Page, args: { url: string; cap: string; walletName?: string }): Promise<{ outcome: Outcome; status?: number; session?: Record<string, unknown> }> {
+async function openSessionInPage(page: Page, args: { url: string; cap: string; walletName?: string; timeoutMs?: number }): Promise<{ outcome: Outcome; status?: number; session?: Record<string, unknown> }> {
   return page.evaluate(
-    async ({ url, cap, walletName, rpcUrl, chain }) => {
+    async ({ url, cap, walletName, rpcUrl, chain, timeoutMs }) => {
       const api = (window as unknown as { __solana: Record<string, (...a: unknown[]) => Promise<unknown> | unknown> }).__solana;
       const first = await fetch(url);
       const required = JSON.parse(atob(first.headers.get('PAYMENT-REQUIRED')!));
@@ -87,7 +88,7 @@ async function openSessionInPage(page: Page, args: { url: string; cap: string; w
         cap,
         expirationUnix,
         discoveryMs: 50,
-        timeoutMs: 10_000,
+        timeoutMs: timeoutMs ?? 10_000,
       })) as Outcome;
       if (!outcome.ok) return { outcome };
       const body = api.buildSessionBody!({
@@ -102,7 +103,7 @@ async function openSessionInPage(page: Page, args: { url: string; cap: string; w
       });
       return { outcome, status: res.status, session: await res.json() };
     },
-    { ...args, rpcUrl: sol.rpc.url, chain: sol.walletChain },
+    { timeoutMs: undefined, walletName: undefined, ...args, rpcUrl: sol.rpc.url, chain: sol.walletChain },
   );
 }
 
@@ -233,7 +234,7 @@ describe('Solana sessions in Chromium', () => {
     await two.close();
   });
 
-  it('a rejected request or a locked wallet → 4001 user_rejected, nothing lands', async () => {
+  it('a rejected request or a locked wallet → 4001 user_rejected; a silent wallet times out; nothing lands', async () => {
     const payer = sol.payers[1]!;
     const before = sol.tokenAccount(payer.address);
     const wallet = new SolanaTestWallet({ secretKey: payer.keypair.secretKey });
@@ -245,8 +246,32 @@ describe('Solana sessions in Chromium', () => {
     wallet.mode = 'locked';
     expect((await openSessionInPage(page, { url, cap: '20000' })).outcome).toMatchObject({ ok: false, code: 4001, reason: 'user_rejected' });
     expect(wallet.count('connect')).toBe(2);
+    // A wallet that never answers does not hold the flow: the step times out.
+    wallet.mode = 'hang';
+    const hung = await openSessionInPage(page, { url, cap: '20000', timeoutMs: 300 });
+    expect(hung.outcome).toMatchObject({ ok: false, code: -32603, reason: 'wallet_timeout' });
     expect(wallet.count('signMessage')).toBe(0);
     expect(sol.tokenAccount(payer.address)).toEqual(before);
+    await page.close();
+  });
+
+  it('signs a prebuilt approve handed in as txBase64, and refuses one that is not for this account and cap', async () => {
+    const payer = sol.payers[1]!;
+    const wallet = new SolanaTestWallet({ secretKey: payer.keypair.secretKey });
+    const page = await openPage([wallet]);
+    const build = (user: string, amount: bigint) =>
+      buildApproveTransaction({ user, mint: sol.mint.address, spender: sol.facilitator.address, amount, decimals: 6, recentBlockhash: sol.runtime.latestBlockhash().blockhash }).base64;
+    const run = (txBase64: string, cap: string) =>
+      page.evaluate(
+        (req) => (window as unknown as { __solana: { approveOnSolana: (r: unknown) => Promise<unknown> } }).__solana.approveOnSolana(req),
+        { chain: sol.walletChain, network: sol.network, rpcUrl: sol.rpc.url, asset: sol.mint.address, decimals: 6, spender: sol.facilitator.address, recipient: sol.recipient.address, cap, expirationUnix: Math.floor(Date.now() / 1000) + 600, txBase64, discoveryMs: 20 },
+      ) as Promise<Outcome>;
+    expect(await run(build(sol.payers[0]!.address, 20_000n), '20000')).toMatchObject({ ok: false, reason: 'approve_mismatch' });
+    expect(await run(build(payer.address, 10_000n), '20000')).toMatchObject({ ok: false, reason: 'approve_mismatch' });
+    expect(wallet.count('signTransaction')).toBe(0);
+    const ok = await run(build(payer.address, 20_000n), '20000');
+    expect(ok).toMatchObject({ ok: true, user: payer.address });
+    expect(wallet.signatureRequests).toBe(2);
     await page.close();
   });
 });

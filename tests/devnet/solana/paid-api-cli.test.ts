@@ -23,7 +23,7 @@ let server: HttpServer;
 let apiUrl: string;
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
-const unb64 = (h: string | null) => (h ? (JSON.parse(Buffer.from(h, 'base64').toString('utf8')) as Record<string, any>) : null); // eslint-disable-line @typescript-eslint/no-explicit-any
+const unb64 = (h: string | null) => (h ? (JSON.parse(Buffer.from(h, 'base64').toString('utf8')) as Record<string, any>) : null);
 
 beforeAll(async () => {
   stack = await startSolanaStack({ quiet: true, payerCount: 1, slotMs: 0 });

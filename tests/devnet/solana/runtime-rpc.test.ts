@@ -25,7 +25,6 @@ let rpc: SolanaRpcHandle;
 let connection: Connection;
 const payer = Keypair.generate();
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 async function raw(method: string, params: unknown[] = []): Promise<{ result?: Json; error?: { code: number; message: string; data?: Json } }> {

@@ -9,6 +9,8 @@ import {
   sameSolanaNetwork,
   solanaClusterOf,
 } from '../../../../lib/chains/solana/networks';
+import { solanaNetworks } from '../../../../lib/chains/solana/network';
+import { resolveNetwork, sameAddress } from '../../../../lib/chains/networks';
 
 describe('Solana networks', () => {
   it('resolves every spelling to its cluster', () => {
@@ -55,5 +57,18 @@ describe('Solana networks', () => {
     expect(explorerAddressUrl('localnet', 'xyz', 'http://127.0.0.1:8899')).toBe(
       'https://explorer.solana.com/address/xyz?cluster=custom&customUrl=http%3A%2F%2F127.0.0.1%3A8899',
     );
+  });
+
+  it('feeds the core’s network table: aliases to CAIP-2, localnet as itself, RPCs, explorer, exact addresses', () => {
+    expect(solanaNetworks.match('solana:devnet')).toEqual({ id: SOLANA_DEVNET_CAIP2, family: 'solana' });
+    expect(solanaNetworks.match('solana:pubnet')).toEqual({ id: SOLANA_MAINNET_CAIP2, family: 'solana' });
+    expect(solanaNetworks.match('solana:localnet')).toEqual({ id: 'solana:localnet', family: 'solana' });
+    expect(solanaNetworks.match('solana:4uhcVJyU9pJkvQyS88uRDiswHXSCkY3z')).toEqual({ id: 'solana:4uhcVJyU9pJkvQyS88uRDiswHXSCkY3z', family: 'solana' });
+    expect(solanaNetworks.match('eip155:1')).toBeNull();
+    expect(resolveNetwork('solana-devnet')?.id).toBe(SOLANA_DEVNET_CAIP2);
+    expect(solanaNetworks.defaultRpc[SOLANA_DEVNET_CAIP2]).toEqual(['https://api.devnet.solana.com']);
+    expect(solanaNetworks.explorerTx!(SOLANA_DEVNET_CAIP2, 'sig')).toBe('https://explorer.solana.com/tx/sig?cluster=devnet');
+    expect(solanaNetworks.explorerTx!('solana:localnet', 'sig')).toBeNull();
+    expect(sameAddress('solana', 'AbC', 'abc')).toBe(false);
   });
 });

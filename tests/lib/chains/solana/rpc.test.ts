@@ -1,6 +1,7 @@
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { associatedTokenAddress, getAccountInfo, getLatestBlockhash, readMint, readTokenAccount, solanaRpc } from '../../../../lib/chains/solana';
+import { ed25519 } from '@noble/curves/ed25519';
+import { associatedTokenAddress, buildApproveTransaction, getAccountInfo, getLatestBlockhash, readDelegatedAllowance, readMint, readTokenAccount, serializeTransaction, solanaRpc } from '../../../../lib/chains/solana';
 import { startSolanaRpc, type SolanaRpcHandle } from '../../../../devnet/solana/rpc';
 import { SolanaRuntime } from '../../../../devnet/solana/runtime';
 import { createDevnetMint, fundTokenAccount } from '../../../../devnet/solana/token';
@@ -46,5 +47,18 @@ describe('lib/chains/solana reads over JSON-RPC', () => {
     expect((await getAccountInfo(rpc.url, authority.publicKey.toBase58()))?.owner).toBe('11111111111111111111111111111111');
     await expect(solanaRpc(rpc.url, 'noSuchMethod', [])).rejects.toMatchObject({ code: 'RPC_ERROR', data: { rpcCode: -32601 } });
     await expect(getLatestBlockhash('http://127.0.0.1:1')).rejects.toMatchObject({ code: 'RPC_UNREACHABLE' });
+  });
+
+  it('reads what a spender may still pull: the delegated amount for the delegate, 0 for anyone else', async () => {
+    const spender = Keypair.generate();
+    runtime.airdrop(spender.publicKey.toBase58(), 1_000_000_000n);
+    const user = owner.publicKey.toBase58();
+    expect(await readDelegatedAllowance(rpc.url, mint, user, spender.publicKey.toBase58())).toBe(0n);
+    const tx = buildApproveTransaction({ user, mint, spender: spender.publicKey.toBase58(), amount: 7_000_000n, decimals: 6, recentBlockhash: runtime.latestBlockhash().blockhash });
+    const sign = (kp: Keypair) => ed25519.sign(tx.message, kp.secretKey.slice(0, 32));
+    expect(runtime.execute(serializeTransaction(tx.message, [sign(spender), sign(owner)])).err).toBeNull();
+    expect(await readDelegatedAllowance(rpc.url, mint, user, spender.publicKey.toBase58())).toBe(7_000_000n);
+    expect(await readDelegatedAllowance(rpc.url, mint, user, authority.publicKey.toBase58())).toBe(0n);
+    expect(await readDelegatedAllowance(rpc.url, mint, Keypair.generate().publicKey.toBase58(), spender.publicKey.toBase58())).toBe(0n);
   });
 });
