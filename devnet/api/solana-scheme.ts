@@ -3,8 +3,8 @@
  * counterpart of `session-scheme.ts` for the Inco-format facilitator in devnet/solana.
  *
  * Differences from the EVM plugin: the asset is a base58 mint, compared exactly (base58 is
- * case-sensitive, so no lower-casing); the facilitator's `/supported` kind carries `asset` and
- * `extra { facilitatorAddress, spender, sessionsEndpoint, decimals }`, all copied into every
+ * case-sensitive, so no lower-casing); the facilitator's `/supported` kind `extra
+ * { facilitatorAddress, spender, sessionsEndpoint, decimals }` is copied into every
  * `accepts[].extra` together with `facilitatorUrl`, so a client can open a session from the 402.
  */
 import type { AssetAmount, Network, PaymentRequirements, Price, SchemeNetworkServer, SupportedKind } from '@x402/core/types';
@@ -51,11 +51,8 @@ export class SolanaSessionSchemeServer implements SchemeNetworkServer {
     supportedKind: SupportedKind,
     _facilitatorExtensions: string[],
   ): Promise<PaymentRequirements> {
-    // A facilitator serving another mint cannot settle these requirements: fail loudly at start.
-    const kindAsset = (supportedKind as SupportedKind & { asset?: unknown }).asset;
-    if (typeof kindAsset === 'string' && kindAsset !== requirements.asset) {
-      throw new Error(`facilitator serves mint ${kindAsset}, route is priced in ${requirements.asset}`);
-    }
+    // Inco's kinds also carry `asset`, but @x402/core 2.27 parses `/supported` with a zod object
+    // schema, which strips unknown keys: a plugin never sees it. The mint is this plugin's config.
     return {
       ...requirements,
       // The facilitator's values win: the delegate must be the key that settles.
