@@ -8,8 +8,9 @@
  * `sendTransaction` preflights like a validator: a failing simulation is answered with
  * `-32002 "Transaction simulation failed: …"` and `data { err, logs, accounts, unitsConsumed,
  * returnData }` (web3.js turns it into a `SendTransactionError` whose `getLogs()` work), a bad
- * signature with `-32003`; nothing is committed. With `skipPreflight`, a transaction that fails
- * in execution gets a status with `err`; one with an unknown blockhash is dropped (no status).
+ * signature with `-32003`; nothing is sent, no fee is paid. With `skipPreflight`, a transaction
+ * that fails in execution lands (fee paid, status with `err`); one with an unknown blockhash is
+ * dropped (no status).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';

@@ -198,7 +198,9 @@ export class SolanaRuntime {
 
   /**
    * Executes and commits. A blockhash outside the window fails like a validator would, before
-   * execution; on any failure nothing is committed (litesvm does not charge failed transactions).
+   * execution. A transaction that fails in execution changes no account but still pays its fee
+   * (litesvm charges it, as a cluster does); the RPC preflight keeps such a transaction from
+   * being sent at all.
    */
   execute(bytes: Uint8Array): ExecutionResult {
     const { signature, recentBlockhash, versioned } = peekTransaction(bytes);
@@ -260,8 +262,8 @@ export class SolanaRuntime {
   }
 
   /**
-   * A transaction sent with `skipPreflight` that fails in execution still lands on a cluster
-   * (fee charged, status with `err`). litesvm commits nothing, so only the status is recorded.
+   * A transaction sent with `skipPreflight` that fails in execution still lands on a cluster, with
+   * its fee charged and a status carrying `err`; litesvm charged the fee, this records the status.
    */
   recordFailedLanding(signature: string, err: RpcTransactionError): void {
     this.record(signature, err);
