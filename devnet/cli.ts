@@ -23,6 +23,9 @@ plus the exact and upto facilitators (their routes are on the paid API under /ap
   --data-dir <path>           facilitator SQLite folder (DEVNET_DATA_DIR, default ./.devnet-data)
   --per-call-max <units>      per-call ceiling, base units (DEVNET_PER_CALL_MAX, default 1000000 = 1.00)
   --quiet                     no per-request logs
+  --solana                    also run the Solana half  (DEVNET_SOLANA=1)
+  --solana-rpc-port <n>       Solana JSON-RPC + WS port (DEVNET_SOLANA_RPC_PORT, default 8899)
+  --solana-facilitator-port <n>  Solana facilitator port (DEVNET_SOLANA_FACILITATOR_PORT, default 4030)
 Ports: 0 picks a free port.
 
 Remote chain (e.g. Base Sepolia): no local chain, no token deploy.
@@ -41,6 +44,8 @@ const PORT_FLAGS: Record<string, string> = {
   'demo dapp': '--dapp-port',
   'exact facilitator': '--exact-facilitator-port',
   'upto facilitator': '--upto-facilitator-port',
+  'solana RPC': '--solana-rpc-port',
+  'solana facilitator': '--solana-facilitator-port',
 };
 
 interface CliConfig {
@@ -50,6 +55,8 @@ interface CliConfig {
   dataDir: string;
   perCallMax: bigint;
   quiet: boolean;
+  /** Solana ports when the Solana half is on. */
+  solana?: { rpc: number; facilitator: number };
   remote?: { rpcUrl: string; network: string; token: `0x${string}`; facilitatorKey: Hex; recipient?: `0x${string}` };
 }
 
@@ -76,6 +83,9 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
       'data-dir': { type: 'string' },
       'per-call-max': { type: 'string' },
       quiet: { type: 'boolean' },
+      solana: { type: 'boolean' },
+      'solana-rpc-port': { type: 'string' },
+      'solana-facilitator-port': { type: 'string' },
       rpc: { type: 'string' },
       network: { type: 'string' },
       token: { type: 'string' },
@@ -108,6 +118,12 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
     perCallMax: BigInt(perCallRaw),
     quiet: values.quiet ?? false,
   };
+  if (values.solana || env.DEVNET_SOLANA === '1') {
+    config.solana = {
+      rpc: parsePort('--solana-rpc-port', pick(values['solana-rpc-port'], 'DEVNET_SOLANA_RPC_PORT', '8899')),
+      facilitator: parsePort('--solana-facilitator-port', pick(values['solana-facilitator-port'], 'DEVNET_SOLANA_FACILITATOR_PORT', '4030')),
+    };
+  }
 
   const rpcUrl = values.rpc ?? env.DEVNET_RPC_URL;
   if (rpcUrl) {
@@ -180,6 +196,25 @@ function printBanner(stack: Stack | RemoteStack, config: CliConfig): void {
       );
     }
   }
+  if ('solana' in stack && stack.solana) {
+    const sol = stack.solana;
+    const payer = sol.payers[0];
+    lines.push(
+      '',
+      `  solana rpc   ${sol.rpc.url}   (HTTP + WebSocket on one port; litesvm, network "${sol.network}", wallet chain ${sol.walletChain})`,
+      `  solana fac.  ${sol.facilitator.url}   GET /supported · POST /sessions · GET /sessions/:id · POST /verify · POST /settle`,
+      `  solana API   POST ${api.url}${sol.api.paths.chat}  ${fmtUsdc(sol.api.prices.chat)} USDC · GET ${api.url}${sol.api.paths.cheap}  ${fmtUsdc(sol.api.prices.cheap)} USDC`,
+      `  solana mint  ${sol.mint.address}   (SPL, ${sol.mint.decimals} decimals)`,
+      `  solana fac.  ${sol.facilitator.address}   (delegate and fee payer)`,
+      `  solana payTo ${sol.recipient.address}`,
+    );
+    if (payer) {
+      lines.push(
+        `  solana payer ${payer.address}   (PUBLIC dev key; 10,000 USDC, 0 SOL)`,
+        `    secret key   [${Array.from(payer.keypair.secretKey).join(',')}]`,
+      );
+    }
+  }
   lines.push('', 'Ctrl-C stops everything.', '');
   console.log(lines.join('\n'));
 }
@@ -202,7 +237,15 @@ async function main(): Promise<number> {
   try {
     stack = config.remote
       ? await startRemoteStack({ ...config.remote, host: config.host, ports: config.ports, dataDir: config.dataDir, perCallMax: config.perCallMax, quiet: config.quiet })
-      : await startStack({ host: config.host, chainId: config.chainId, ports: config.ports, dataDir: config.dataDir, perCallMax: config.perCallMax, quiet: config.quiet });
+      : await startStack({
+          host: config.host,
+          chainId: config.chainId,
+          ports: { ...config.ports, solanaRpc: config.solana?.rpc, solanaFacilitator: config.solana?.facilitator },
+          dataDir: config.dataDir,
+          perCallMax: config.perCallMax,
+          quiet: config.quiet,
+          solana: config.solana ? true : undefined,
+        });
   } catch (err) {
     // One line, naming the port or option; the stack already stopped whatever it had started.
     const message =

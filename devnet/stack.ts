@@ -9,6 +9,7 @@
  * before the error is rethrown, so nothing is left holding a port.
  */
 import { mkdtempSync } from 'node:fs';
+import type { Express } from 'express';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAddress, type Hex } from 'viem';
@@ -27,6 +28,9 @@ import { installMulticall } from './multicall/install';
 import { caip2, evmChainId, normalizeNetwork } from './networks';
 import { deployToken, readTokenInfo, type TokenInfo } from './token/deploy';
 import { startUptoFacilitator } from './upto/server';
+// Types only: the Solana half (litesvm, web3.js) is loaded on demand, so EVM-only stacks do not pay for it.
+import type { SolanaApiPrices, SolanaPaidRoutes } from './api/solana-routes';
+import type { SolanaStack, SolanaStackOptions } from './solana/stack';
 
 export type { Account } from './accounts';
 
@@ -37,6 +41,10 @@ export interface StackPorts {
   dapp?: number;
   exactFacilitator?: number;
   uptoFacilitator?: number;
+  /** Solana RPC + WebSocket façade (only with `solana`). */
+  solanaRpc?: number;
+  /** Solana session facilitator (only with `solana`). */
+  solanaFacilitator?: number;
 }
 
 /** Tunables of the paid API's daydreams `upto` route (base units; see api/upto-routes.ts). */
@@ -67,7 +75,15 @@ export interface StackOptions {
   exactPrices?: Partial<ExactPrices>;
   upto?: StackUptoOptions;
   quiet?: boolean;
+  /**
+   * Also run the Solana half (litesvm runtime, RPC façade, Solana facilitator, funded payers)
+   * and serve `/api/solana/*` on the paid API. Off by default: it adds ~150 ms and ~170 MB.
+   */
+  solana?: boolean | Omit<SolanaStackOptions, 'host' | 'ports' | 'quiet'>;
 }
+
+/** The Solana half of a stack, with the paid API's Solana routes. */
+export type StackSolana = SolanaStack & { api: { url: string; paths: SolanaPaidRoutes['paths']; prices: SolanaApiPrices; recipient: string } };
 
 /** The facilitator, restartable on the same port with the same ledger. */
 export interface StackFacilitator {
@@ -129,6 +145,8 @@ export interface Stack {
   accounts: DevAccounts;
   /** Where the facilitator keeps its data. */
   dataDir: string;
+  /** Present when started with `solana`. */
+  solana?: StackSolana;
   stop(): Promise<void>;
 }
 
@@ -231,6 +249,8 @@ interface ServicesOptions {
   /** Scheme routes on the paid API (local stack). */
   exact?: PaidApiOptions['exact'];
   upto?: PaidApiOptions['upto'];
+  /** Extra paid routes (Solana) on the same paid API. */
+  mounts?: { mount(app: Express): void }[];
 }
 
 /** Facilitator → paid API → demo dapp, the same on the local chain and on a remote one. */
@@ -264,6 +284,7 @@ async function startServices(
     quiet: o.quiet,
     exact: o.exact,
     upto: o.upto,
+    mounts: o.mounts,
   });
   stoppers.push(api.stop);
   const { address, symbol, decimals, name, version } = o.token;
@@ -324,12 +345,37 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     stoppers.push(exactFacilitator.stop, uptoFacilitator.stop);
     const domain = { name: token.name, version: token.version };
 
+
+    let solana: SolanaStack | undefined;
+    let solanaRoutes: SolanaPaidRoutes | undefined;
+    if (opts.solana) {
+      const solanaOpts = opts.solana === true ? {} : opts.solana;
+      const [{ startSolanaStack }, { solanaPaidRoutes }] = await Promise.all([import('./solana/stack'), import('./api/solana-routes')]);
+      solana = await startSolanaStack({
+        ...solanaOpts,
+        host,
+        ports: { rpc: ports.solanaRpc ?? 0, facilitator: ports.solanaFacilitator ?? 0 },
+        dataDir: solanaOpts.dataDir ?? dataDir,
+        quiet,
+      });
+      stoppers.push(solana.stop);
+      solanaRoutes = solanaPaidRoutes({
+        facilitatorUrl: solana.facilitator.url,
+        network: solana.network,
+        mint: solana.mint.address,
+        decimals: solana.mint.decimals,
+        payTo: solana.recipient.address,
+        log: quiet ? undefined : (line) => console.log(`[paid-api] ${line}`),
+      });
+    }
+
     const { facilitator, api, apiHandle, dapp } = await startServices(
       {
         host,
         ports,
         quiet,
         prices: opts.prices,
+        mounts: solanaRoutes ? [solanaRoutes] : undefined,
         rpcUrl: chain.rpcUrl,
         chainId,
         network: chain.network,
@@ -364,6 +410,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       dapp,
       accounts,
       dataDir,
+      ...(solana && solanaRoutes
+        ? { solana: Object.assign(solana, { api: { url: api.url, paths: solanaRoutes.paths, prices: solanaRoutes.prices, recipient: solanaRoutes.payTo } }) }
+        : {}),
       stop: () => stopAll(stoppers),
     };
   } catch (err) {

@@ -18,7 +18,7 @@ import { HTTPFacilitatorClient, RouteConfigurationError, x402HTTPResourceServer,
 import type { RoutesConfig } from '@x402/core/server';
 import type { Network } from '@x402/core/types';
 import { paymentMiddlewareFromHTTPServer } from '@x402/express';
-import express, { type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { formatUnits, getAddress } from 'viem';
 import { BadOptionError, DevnetError } from '../errors';
 import { cors, errorHandler, HttpError, isPlainObject, jsonBody } from '../http';
@@ -68,6 +68,8 @@ export interface PaidApiOptions {
   exact?: { facilitatorUrl: string; v1Network: string; token: { name: string; version: string }; prices?: Partial<ExactPrices> };
   /** Adds the daydreams `upto` route and its status/close routes, on this `upto` facilitator. */
   upto?: Omit<UptoRoutesOptions, 'network' | 'asset' | 'payTo' | 'log'>;
+  /** More paid routes on the same app and origin (e.g. `solanaPaidRoutes`), mounted before the 404. */
+  mounts?: { mount(app: Express): void }[];
 }
 
 export interface PaidApiHandle {
@@ -238,6 +240,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
 
   if (exact) app.use(exact.router);
   if (upto) app.use(upto.router);
+  for (const extra of opts.mounts ?? []) extra.mount(app);
 
   app.use((_req, _res) => {
     throw new HttpError(404, 'no such endpoint');

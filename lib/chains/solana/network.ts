@@ -1,33 +1,37 @@
 import type { ChainNetworks, NetworkInfo } from '../types';
+import { explorerTxUrl, SOLANA_CLUSTERS, SOLANA_DEVNET_CAIP2, SOLANA_MAINNET_CAIP2, solanaClusterOf } from './networks';
 
 /** Solana networks: CAIP-2 genesis-hash ids and the facilitators' `solana:devnet` style aliases. */
-export const SOLANA_MAINNET = 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp';
-export const SOLANA_DEVNET = 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1';
+export const SOLANA_MAINNET = SOLANA_MAINNET_CAIP2;
+export const SOLANA_DEVNET = SOLANA_DEVNET_CAIP2;
 
-const ALIASES: Readonly<Record<string, string>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, string>, {
-    'solana:devnet': SOLANA_DEVNET,
-    'solana-devnet': SOLANA_DEVNET,
-    'solana:mainnet': SOLANA_MAINNET,
-    solana: SOLANA_MAINNET,
-  }),
-);
 const CAIP = /^solana:[1-9A-HJ-NP-Za-km-z]{32}$/;
 
+/**
+ * Aliases resolve to their cluster's CAIP-2 id. `solana:localnet` has none (a local validator's
+ * genesis is new every run), so it stays as spelled: it names "whatever RPC you were given".
+ */
 function match(name: string): NetworkInfo | null {
-  const lower = name.toLowerCase();
-  if (Object.prototype.hasOwnProperty.call(ALIASES, lower)) return { id: ALIASES[lower]!, family: 'solana' };
+  const cluster = solanaClusterOf(name);
+  if (cluster) return { id: SOLANA_CLUSTERS[cluster].caip2 ?? SOLANA_CLUSTERS[cluster].alias, family: 'solana' };
   return CAIP.test(name) ? { id: name, family: 'solana' } : null;
 }
 
 export const solanaNetworks: ChainNetworks = {
   family: 'solana',
   match,
-  labels: { [SOLANA_MAINNET]: 'Solana', [SOLANA_DEVNET]: 'Solana Devnet' },
-  defaultRpc: {},
+  labels: { [SOLANA_MAINNET]: 'Solana', [SOLANA_DEVNET]: 'Solana Devnet', 'solana:localnet': 'Solana (local)' },
+  defaultRpc: {
+    [SOLANA_MAINNET]: [SOLANA_CLUSTERS.mainnet.defaultRpcUrl],
+    [SOLANA_DEVNET]: [SOLANA_CLUSTERS.devnet.defaultRpcUrl],
+  },
   knownTokens: {},
   // Keys are case-sensitive: compared exactly.
   addressKey: (address) => address,
   signersKey: 'solana:*',
   defaultAsset: {},
+  explorerTx(network, hash) {
+    const cluster = solanaClusterOf(network);
+    return cluster && cluster !== 'localnet' ? explorerTxUrl(cluster, hash) : null;
+  },
 };
