@@ -8,9 +8,9 @@ import {
   SOLANA_MAINNET_CAIP2,
   sameSolanaNetwork,
   solanaClusterOf,
-} from '../../../../lib/chains/solana/networks';
-import { solanaNetworks } from '../../../../lib/chains/solana/network';
-import { resolveNetwork, sameAddress } from '../../../../lib/chains/networks';
+} from '../../../lib/chains/solana/networks';
+import { solanaNetworks } from '../../../lib/chains/solana/network';
+import { resolveNetwork, sameAddress } from '../../../lib/chains/networks';
 
 describe('Solana networks', () => {
   it('resolves every spelling to its cluster', () => {

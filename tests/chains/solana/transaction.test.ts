@@ -27,10 +27,10 @@ import {
   parseApproveTransaction,
   serializeTransaction,
   TOKEN_2022_PROGRAM,
-} from '../../../../lib/chains/solana';
-import { bytesToBase64 } from '../../../../lib/x402/base64';
-import { SolanaRuntime } from '../../../../devnet/solana/runtime';
-import { createDevnetMint, fundTokenAccount } from '../../../../devnet/solana/token';
+} from '../../../lib/chains/solana';
+import { bytesToBase64 } from '../../../lib/x402/base64';
+import { SolanaRuntime } from '../../../devnet/solana/runtime';
+import { createDevnetMint, fundTokenAccount } from '../../../devnet/solana/token';
 
 const key = () => Keypair.generate().publicKey.toBase58();
 const blockhash = () => Keypair.generate().publicKey.toBase58();

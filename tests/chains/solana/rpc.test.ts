@@ -1,10 +1,10 @@
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519';
-import { associatedTokenAddress, buildApproveTransaction, getAccountInfo, getLatestBlockhash, readDelegatedAllowance, readMint, readTokenAccount, serializeTransaction, solanaRpc } from '../../../../lib/chains/solana';
-import { startSolanaRpc, type SolanaRpcHandle } from '../../../../devnet/solana/rpc';
-import { SolanaRuntime } from '../../../../devnet/solana/runtime';
-import { createDevnetMint, fundTokenAccount } from '../../../../devnet/solana/token';
+import { associatedTokenAddress, buildApproveTransaction, getAccountInfo, getLatestBlockhash, readDelegatedAllowance, readMint, readTokenAccount, serializeTransaction, solanaRpc } from '../../../lib/chains/solana';
+import { startSolanaRpc, type SolanaRpcHandle } from '../../../devnet/solana/rpc';
+import { SolanaRuntime } from '../../../devnet/solana/runtime';
+import { createDevnetMint, fundTokenAccount } from '../../../devnet/solana/token';
 
 // The background's reads, with nothing but fetch, against the RPC façade over a real runtime.
 describe('lib/chains/solana reads over JSON-RPC', () => {

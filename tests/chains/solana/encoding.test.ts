@@ -2,10 +2,10 @@ import bs58 from 'bs58';
 import fc from 'fast-check';
 import { PublicKey } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
-import { decodeBase58, encodeBase58 } from '../../../../lib/chains/solana/base58';
-import { addressKind, addressToBytes, isOnCurve, isSolanaAddress, sameAddress } from '../../../../lib/chains/solana/address';
-import { isU64, parseU64, readU64Le, U64_MAX, u64ToLeBytes } from '../../../../lib/chains/solana/u64';
-import { SolanaError } from '../../../../lib/chains/solana/errors';
+import { decodeBase58, encodeBase58 } from '../../../lib/chains/solana/base58';
+import { addressKind, addressToBytes, isOnCurve, isSolanaAddress, sameAddress } from '../../../lib/chains/solana/address';
+import { isU64, parseU64, readU64Le, U64_MAX, u64ToLeBytes } from '../../../lib/chains/solana/u64';
+import { SolanaError } from '../../../lib/chains/solana/errors';
 
 describe('base58', () => {
   it('matches the bs58 package on arbitrary bytes, leading zeros included, and round-trips', () => {

@@ -1,8 +1,8 @@
 import { ed25519 } from '@noble/curves/ed25519';
 import { Keypair } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
-import { AUTH_MESSAGE_KEYS, buildAuthMessage, buildSessionBody, newAuthNonce, parseAuthMessage, verifyAuthSignature } from '../../../../lib/chains/solana/auth';
-import { bytesToBase64, encodeBase64Utf8 } from '../../../../lib/x402/base64';
+import { AUTH_MESSAGE_KEYS, buildAuthMessage, buildSessionBody, newAuthNonce, parseAuthMessage, verifyAuthSignature } from '../../../lib/chains/solana/auth';
+import { bytesToBase64, encodeBase64Utf8 } from '../../../lib/x402/base64';
 
 const user = Keypair.generate();
 const fields = {
