@@ -87,6 +87,9 @@ export function ApprovalView({ state, now, onApprove, onReject, busy = false, er
   };
 
   const calls = p.price && capUnits ? capUnits / BigInt(p.price) : null;
+  // An approve replaces the allowance: it must cover what other open sessions on this spender still need.
+  const othersNeed = p.sharedAllowance.reduce((sum, o) => sum + BigInt(o.remaining), 0n);
+  const approveTotal = (capUnits && !capError ? capUnits : BigInt(p.cap)) + othersNeed;
   const standing = p.facilitatorStanding;
   return (
     <form onSubmit={submit} aria-labelledby="approval-title" data-testid="approval" className="approval">
@@ -155,8 +158,23 @@ export function ApprovalView({ state, now, onApprove, onReject, busy = false, er
           </>
         )}
 
-        <p className="muted" style={{ fontSize: 12 }}>
-          Your wallet will ask you to sign one <code>approve</code> of {cap} to the facilitator. After that, calls from this site to the APIs above are paid without asking, until the cap or the expiry. You can end the session at any time from the toolbar.
+        <p className={othersNeed > 0n ? 'notice' : 'muted'} style={{ fontSize: 12 }} data-testid="approval-approve-amount" data-units={approveTotal.toString()}>
+          Your wallet will ask you to sign one <code>approve</code> of <strong>{tokenAmount(approveTotal, d, symbol)}</strong> to the facilitator
+          {othersNeed > 0n ? (
+            <>
+              : this cap {cap} +{' '}
+              {p.sharedAllowance.map((o, i) => (
+                <span key={o.origin + i}>
+                  {i > 0 ? ' + ' : ''}
+                  {tokenAmount(o.remaining, d, symbol)} still open for <bdi>{o.origin}</bdi>
+                </span>
+              ))}{' '}
+              (the approve replaces the allowance, so it must cover them too).
+            </>
+          ) : (
+            '.'
+          )}{' '}
+          After that, calls from this site to the APIs above are paid without asking, until the cap or the expiry. You can end the session at any time from the toolbar.
         </p>
       </div>
 

@@ -91,6 +91,7 @@ export class SchemeContexts {
     return {
       chain,
       now: deps.now,
+      rpcs: (network) => deps.rpcs(network),
       facilitator: (url) => this.facilitator(url),
       wallet: async (request) => {
         if (!caller) throw new WalletError(RpcCode.Internal, 'internal_error', 'No tab to ask the wallet in.');

@@ -13,7 +13,7 @@ import { siteText } from '../format';
 import { randomId } from '../sessions/ids';
 import type { Ledger } from '../sessions/ledger';
 import type { WalletDb } from '../sessions/db';
-import { toPublicView, type PublicSessionView, type SessionRecord } from '../sessions/types';
+import { remainingOf, toPublicView, type PublicSessionView, type SessionRecord } from '../sessions/types';
 import { parseDecimalAmount } from '../x402/amount';
 import type { ParsedPaymentRequired, PaymentOption } from '../x402/codec';
 import type { ApprovalBroker } from './approvals';
@@ -227,6 +227,7 @@ export class Opening {
       ...(input.price !== undefined ? { price: input.price.toString() } : {}),
       ...(input.resource ? { resource: resourceView(input.resource) } : {}),
       existing: await this.sessionsOf(caller.origin),
+      sharedAllowance: (await this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender)).map((s) => ({ origin: s.origin, remaining: remainingOf(s).toString() })),
     };
     const decision = await approvals.request(prompt, caller);
     // Our own window, but still clamp: the person may lower the terms, never raise them.
@@ -238,9 +239,11 @@ export class Opening {
     const perCallMax = decision.perCallMax === undefined ? input.perCallMax : decision.perCallMax === null ? null : BigInt(decision.perCallMax);
     if (perCallMax === null ? input.perCallMax !== null : perCallMax <= 0n || perCallMax > cap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved per-call limit is out of range.');
 
+    // Read again now: what the others still need may have changed while the person decided.
+    const others = (await this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender)).reduce((sum, s) => sum + remainingOf(s), 0n);
     let opened;
     try {
-      opened = await impl.open(ctx, input, proposal, { cap, expiresIn });
+      opened = await impl.open(ctx, input, proposal, { cap, expiresIn, approveAmount: cap + others });
     } catch (e) {
       approvals.progress?.(promptId, 'failed', e instanceof Error ? e.message : undefined);
       throw e;

@@ -9,6 +9,7 @@ import type { WalletDb } from '../sessions/db';
 import { toPublicView, type SessionRecord } from '../sessions/types';
 import { decodePaymentResponse, encodePaymentHeader, parsePaymentRequired, type ParsedPaymentRequired, type PaymentOption } from '../x402/codec';
 import type { Audit } from './audit';
+import type { SchemeContexts } from './context';
 import type { Opening } from './opening';
 import { RouteBook, type StoredRoute } from './routes';
 import type { PageCaller } from './sender';
@@ -25,6 +26,8 @@ export interface PayingDeps {
   preemptive?: () => Promise<boolean>;
   /** Where known routes survive a worker restart (session storage in the extension). */
   routeStore?: { load(): Promise<StoredRoute[]>; save(routes: StoredRoute[]): void };
+  /** Where schemes that sign per call reach the wallet of the paying frame. */
+  contexts: SchemeContexts;
   /** Ask the facilitator for its figure after a refusal that may mean the ledger drifted. */
   reconcile(sessionId: string): Promise<unknown>;
   /** The same, a few seconds from now, for a call whose outcome only the facilitator knows. */
@@ -91,7 +94,7 @@ export class Paying {
       (await this.knownRoutes()).forget(caller.origin, key);
       return decline('no_route', "The route's session cannot pay now; using the normal path.");
     }
-    return this.paid(outcome, parsed, option, key, route.raw);
+    return this.paid(caller, outcome, parsed, option, key, route.raw);
   }
 
   private async decide(caller: PageCaller, p: PayParams): Promise<Decided> {
@@ -132,7 +135,7 @@ export class Paying {
         const paidFor = outcome.reused ? payable.find((x) => termsMismatch(outcome.session, termsOf(x.option)) === null && x.option.amount.toString() === outcome.payment.amount)?.option : option;
         if (!paidFor) return decline('already_paid');
         const key = routeKey(p.url, p.method);
-        return this.paid(outcome, parsed, paidFor, key, { paymentRequired: p.paymentRequired, body: p.body });
+        return this.paid(caller, outcome, parsed, paidFor, key, { paymentRequired: p.paymentRequired, body: p.body });
       }
       // This very attempt was paid (or released) before: never again, whatever other sessions exist.
       if (outcome.reason === 'already_paid') return decline('already_paid');
@@ -143,11 +146,24 @@ export class Paying {
   }
 
   /** The header for a reservation: the session's scheme builds its payload around the grant. */
-  private paid(outcome: Extract<ReserveOutcome, { ok: true }>, parsed: ParsedPaymentRequired, option: PaymentOption, key: string | null, raw: { paymentRequired: string | null; body: string | null }): PayResult {
+  private async paid(caller: PageCaller, outcome: Extract<ReserveOutcome, { ok: true }>, parsed: ParsedPaymentRequired, option: PaymentOption, key: string | null, raw: { paymentRequired: string | null; body: string | null }): Promise<PayResult> {
     const { session, payment } = outcome;
-    const impl = schemeOn(session.scheme, session.family)?.impl;
-    if (!impl) return decline('unsupported_scheme');
-    const header = encodePaymentHeader(parsed, option, impl.payload(session.grant, option));
+    const own = schemeOn(session.scheme, session.family);
+    let header: { name: string; value: string } | null = null;
+    let refusal: WalletError | null = null;
+    try {
+      if (own) header = encodePaymentHeader(parsed, option, await own.impl.payload(this.deps.contexts.opening(own.chain, caller, () => undefined), session, option));
+    } catch (e) {
+      refusal = e instanceof WalletError ? e : new WalletError(RpcCode.Internal, 'internal_error', reasonMessage('internal_error'));
+    }
+    if (!own || !header) {
+      // Nothing leaves: give the room back at once.
+      const reason = refusal?.reason ?? 'unsupported_scheme';
+      const done = await this.deps.ledger.release(payment.id, reason);
+      if (done) this.deps.notify?.(done.session);
+      return decline(reason, refusal?.message, done?.session ?? session);
+    }
+    const impl = own.impl;
     if (key) {
       this.inFlight.set(payment.id, { key, parsed, option, raw });
       if (this.inFlight.size > MAX_IN_FLIGHT) this.inFlight.delete(this.inFlight.keys().next().value!);

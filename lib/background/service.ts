@@ -86,6 +86,7 @@ export class WalletService {
       ledger: this.ledger,
       audit: this.audit,
       opening: this.opening,
+      contexts,
       notify: deps.notify,
       promptOn402: deps.promptOn402,
       preemptive: deps.preemptive,

@@ -33,6 +33,11 @@ export interface ApprovalPrompt {
   price?: string;
   resource?: { url: string; description?: string; serviceName?: string; iconUrl?: string };
   existing: PublicSessionView[];
+  /**
+   * Open sessions (any site) that draw on the same allowance: the approve must cover what they still
+   * need as well as the new cap, and the window says so.
+   */
+  sharedAllowance: { origin: string; remaining: string }[];
 }
 
 export interface ApprovalDecision {

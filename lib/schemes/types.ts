@@ -21,6 +21,8 @@ export interface TokenView extends TokenInfo {
 export interface SchemeContext {
   chain: ChainAdapter;
   now(): number;
+  /** The read RPCs of a network, in the order to try them (the person's own first). */
+  rpcs(network: string): Promise<string[]>;
   /** A facilitator client for a URL already shown to be well formed (throws FacilitatorError otherwise). */
   facilitator(url: string): FacilitatorClient;
   /** Run a request in the person's wallet, in the tab that asked (rejects with a WalletError). */
@@ -71,6 +73,11 @@ export interface Proposal {
 export interface Decision {
   cap: bigint;
   expiresIn: number;
+  /**
+   * What the wallet approves on chain: the cap plus what other open sessions still need from the
+   * same spender and token (an approve replaces the allowance, it does not add to it).
+   */
+  approveAmount: bigint;
 }
 
 /** A grant the facilitator accepted, or one approved on chain whose registration must wait. */
@@ -101,8 +108,12 @@ export interface SchemeOnChain {
   propose(ctx: SchemeContext, input: OpenInput): Promise<Proposal>;
   /** The wallet step and whatever registration the scheme needs. Throws WalletError. */
   open(ctx: SchemeContext, input: OpenInput, proposal: Proposal, decision: Decision): Promise<Opened>;
-  /** `payload` of the payment header for a stored grant. */
-  payload(grant: Readonly<Record<string, unknown>>, option: PaymentOption): Record<string, unknown>;
+  /**
+   * `payload` of the payment header for a stored session, once its amount is reserved. A scheme that
+   * signs per call asks the wallet here (`ctx.wallet`, in the paying frame); a throw releases the
+   * reservation and the page gets its 402 with the reason.
+   */
+  payload(ctx: SchemeContext, session: SessionRecord, option: PaymentOption): Promise<Record<string, unknown>>;
   /** Strings of the grant that must never be page-visible (the page redacts them from responses). */
   secrets(grant: Readonly<Record<string, unknown>>): string[];
   remote(ctx: SchemeContext, session: SessionRecord): Promise<RemoteView>;

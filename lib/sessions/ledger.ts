@@ -270,6 +270,16 @@ export class Ledger {
     return this.db.payments.where('[origin+attemptId]').equals([origin, attemptId]).first();
   }
 
+  /**
+   * Live sessions that draw on one allowance: same network, token and spender (any site). An
+   * approve to that spender replaces the allowance, so a new one must cover what these still need.
+   */
+  async onAllowance(family: string, network: string, asset: string, spender: string): Promise<SessionRecord[]> {
+    const nowS = Math.floor(this.now() / 1000);
+    const live = await this.db.sessions.where('status').anyOf('active', 'pending').toArray();
+    return live.filter((s) => s.network === network && s.expiresAt > nowS && sameAddress(family, s.asset, asset) && sameAddress(family, s.spender, spender));
+  }
+
   /** Store a session just opened (active, or pending its registration). */
   async addSession(session: SessionRecord): Promise<void> {
     await this.db.sessions.add(session);

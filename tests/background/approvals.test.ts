@@ -7,7 +7,7 @@ const caller: PageCaller = { kind: 'page', origin: 'https://a.example', tabId: 7
 const prompt = (id: string): ApprovalPrompt => ({
   id, origin: caller.origin, source: 'dapp', network: 'eip155:84532', networkLabel: 'Base Sepolia', scheme: 'session', schemeSummary: '…',
   asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', token: { symbol: 'USDC', decimals: 6, verified: true }, recipient: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', apiOrigins: ['https://api.example'],
-  spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', facilitatorUrl: 'https://f.example', facilitatorHost: 'f.example', facilitatorStanding: { kind: 'unknown' }, cap: '1000000', expiresIn: 3600, perCallMax: null, existing: [],
+  spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', facilitatorUrl: 'https://f.example', facilitatorHost: 'f.example', facilitatorStanding: { kind: 'unknown' }, cap: '1000000', expiresIn: 3600, perCallMax: null, existing: [], sharedAllowance: [],
 });
 
 function queue(opts: { failOpen?: boolean } = {}) {

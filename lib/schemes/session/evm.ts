@@ -2,7 +2,7 @@ import type { SessionChainRules } from './rules';
 
 /** `session` on EVM (§5.1): one ERC-20 `approve(spender, cap)`; the expiry is off-chain only. */
 export const evmSessionRules: SessionChainRules = {
-  walletRequest: (chain, t, now) => chain.approveRequest({ network: t.network, asset: t.asset, spender: t.spender, amount: t.cap, expiresAt: now + t.expiresIn }),
+  walletRequest: async (ctx, t) => ctx.chain.approveRequest({ network: t.network, asset: t.asset, spender: t.spender, amount: t.approveAmount, expiresAt: Math.floor(ctx.now() / 1000) + t.expiresIn }),
   registrationBody: (t, wallet, openedAt) => ({
     approvalTxHash: wallet.txHash,
     user: wallet.user,

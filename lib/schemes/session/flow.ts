@@ -79,10 +79,11 @@ export function sessionOn(rules: SessionChainRules): SchemeOnChain {
         recipient: input.recipient,
         spender: proposal.spender,
         cap: decision.cap,
+        approveAmount: decision.approveAmount,
         expiresIn: decision.expiresIn,
       };
       ctx.progress('wallet');
-      const wallet = await ctx.wallet(rules.walletRequest(ctx.chain, terms, Math.floor(ctx.now() / 1000)));
+      const wallet = await ctx.wallet(await rules.walletRequest(ctx, terms));
       ctx.progress('registering');
       const openedAt = Math.floor(ctx.now() / 1000);
       const body = rules.registrationBody(terms, wallet, openedAt);
@@ -109,7 +110,7 @@ export function sessionOn(rules: SessionChainRules): SchemeOnChain {
       throw new WalletError(RpcCode.Internal, 'facilitator_rejected', `${why} The on-chain approval (${wallet.txHash}) stays in place until you revoke it in your wallet; no money moved.`);
     },
 
-    payload: (grant, option) => rules.payload(readGrant(grant), option),
+    payload: async (_ctx, session, option) => rules.payload(readGrant(session.grant), option),
 
     secrets: (grant) => {
       const id = readGrant(grant).sessionId;

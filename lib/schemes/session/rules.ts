@@ -1,4 +1,5 @@
-import type { ChainAdapter, NetworkInfo, WalletRequest, WalletResult } from '../../chains/types';
+import type { NetworkInfo, WalletRequest, WalletResult } from '../../chains/types';
+import type { SchemeContext } from '../types';
 import type { PaymentOption } from '../../x402/codec';
 import type { SessionGrant } from './grant';
 
@@ -11,6 +12,8 @@ export interface SessionTerms {
   recipient: string;
   spender: string;
   cap: bigint;
+  /** What the wallet approves: the cap plus what other open sessions on this spender still need. */
+  approveAmount: bigint;
   /** Seconds the person approved. */
   expiresIn: number;
 }
@@ -20,7 +23,8 @@ export interface SessionTerms {
  * step, the registration body, and the payment payload.
  */
 export interface SessionChainRules {
-  walletRequest(chain: ChainAdapter, terms: SessionTerms, nowSeconds: number): WalletRequest;
+  /** The wallet step; it may read the chain first (e.g. Stellar's latest ledger for the expiry). */
+  walletRequest(ctx: SchemeContext, terms: SessionTerms): Promise<WalletRequest>;
   /** `POST /sessions` body once the wallet step landed; `openedAt` is unix seconds. */
   registrationBody(terms: SessionTerms, wallet: WalletResult, openedAt: number): Record<string, unknown>;
   /** The session's end as unix seconds, from what was registered. */

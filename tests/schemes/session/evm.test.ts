@@ -19,8 +19,9 @@ describe('session on EVM, on the local chain', () => {
 
   it('builds the approve, reads token metadata and the allowance it creates', async () => {
     const user = stack.accounts.users[0]!;
-    const terms = { network: resolveNetwork(stack.chain.network)!, facilitatorNetwork: stack.chain.network, asset: stack.token.address, recipient: stack.api.recipient, spender: stack.facilitator.address, cap: 1_234_567n, expiresIn: 600 };
-    const req = evmSessionRules.walletRequest(evmChain, terms, 0) as unknown as { kind: string; data: `0x${string}`; token: `0x${string}` };
+    const terms = { network: resolveNetwork(stack.chain.network)!, facilitatorNetwork: stack.chain.network, asset: stack.token.address, recipient: stack.api.recipient, spender: stack.facilitator.address, cap: 1_234_567n, approveAmount: 1_234_567n, expiresIn: 600 };
+    const ctx = { chain: evmChain, now: () => 0 } as unknown as Parameters<typeof evmSessionRules.walletRequest>[0];
+    const req = (await evmSessionRules.walletRequest(ctx, terms)) as unknown as { kind: string; data: `0x${string}`; token: `0x${string}` };
     expect(req).toMatchObject({ kind: 'erc20-approve', network: stack.chain.network, chainId: stack.chain.chainId, token: stack.token.address, spender: stack.facilitator.address, amount: '1234567' });
     expect(decodeFunctionData({ abi: ERC20_ABI, data: req.data })).toEqual({ functionName: 'approve', args: [stack.facilitator.address, 1_234_567n] });
 
