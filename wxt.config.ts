@@ -12,7 +12,9 @@ export default defineConfig({
   manifest: ({ browser }) => ({
     name: 'x402 Session Wallet',
     description: 'Sign once, settle many: pay x402 web APIs per call from a capped session approved once with your own wallet.',
-    permissions: ['storage', 'alarms', 'scripting'],
+    // webRequest (observe only, never block): where a paid request was redirected, so the payment
+    // follows same-origin redirects and nothing else (lib/background/redirects.ts).
+    permissions: ['storage', 'alarms', 'scripting', 'webRequest'],
     host_permissions: ['<all_urls>'],
     ...(browser === 'firefox'
       ? { browser_specific_settings: { gecko: { id: 'x402-session-wallet@x402session.dev', strict_min_version: '128.0' } } }

@@ -5,6 +5,7 @@ import { createBadges } from '../lib/background/badge';
 import type { ScriptingPorts, StoragePorts } from '../lib/background/browser-ports';
 import { createMaintenance } from '../lib/background/maintenance';
 import { createPortHub, type PortLike } from '../lib/background/ports';
+import { RedirectLog } from '../lib/background/redirects';
 import { PageRouter } from '../lib/background/router';
 import type { StoredRoute } from '../lib/background/routes';
 import type { SenderLike } from '../lib/background/sender';
@@ -39,6 +40,15 @@ export default defineBackground(() => {
     changed: (promptId, state) => hub.approvalChanged(promptId, state),
   });
 
+  // The browser's own account of paid sends that were redirected (pages send them with redirect:
+  // 'manual'); only requests carrying a payment header are remembered, for a few seconds.
+  const redirects = new RedirectLog();
+  const filter = { urls: ['<all_urls>'], types: ['xmlhttprequest' as const] };
+  browser.webRequest.onSendHeaders.addListener((d) => redirects.noteSend(d), filter, ['requestHeaders']);
+  browser.webRequest.onBeforeRedirect.addListener((d) => redirects.noteRedirect(d), filter);
+  browser.webRequest.onCompleted.addListener((d) => redirects.forget(d.requestId), filter);
+  browser.webRequest.onErrorOccurred.addListener((d) => redirects.forget(d.requestId), filter);
+
   const badges = createBadges({ action: browser.action, tabs: browser.tabs, sessionsOf: (origin) => db.sessions.where('origin').equals(origin).toArray() });
   const service = new WalletService({
     db,
@@ -51,6 +61,7 @@ export default defineBackground(() => {
     preemptive: async () => (await settings.get()).preemptive,
     allowPrivateFacilitators: async () => (await settings.get()).allowPrivateFacilitators,
     rpcs: async (network) => rpcsFor(await settings.get(), network),
+    redirects,
     routeStore: {
       load: async () => ((await stores.session.get(ROUTES_KEY))[ROUTES_KEY] as StoredRoute[] | undefined) ?? [],
       save: (routes) => void stores.session.set({ [ROUTES_KEY]: routes }).catch(() => undefined),

@@ -53,6 +53,11 @@ export interface X402SessionView {
   /** Unix seconds. */
   expiresAt: number;
   status: X402SessionStatus;
+  /** Why the status is what it is, when the wallet knows (e.g. `session_not_found`, `onchain_transfer_failed`). */
+  statusReason?: string;
+  /** What the facilitator itself counts as spent, and when the wallet last asked (ms). */
+  facilitatorSpent?: string;
+  checkedAt?: number;
   createdAt: number;
 }
 
@@ -102,6 +107,7 @@ export type X402Reason =
   | 'storage_error'
   | 'internal_error'
   | 'not_sent'
+  | 'redirect_refused'
   | 'unconfirmed'
   | 'network_error'
   | 'payment_refused'

@@ -23,6 +23,7 @@ export function createMaintenance(alarms: AlarmPorts, service: WalletService) {
       void upkeep.expireDue();
       if (alarm.name === MAINTENANCE_ALARM) {
         void upkeep.reconcileStale();
+        void upkeep.reconcileActive();
         void upkeep.retryPendingRegistrations();
         void audit.prune();
       }

@@ -12,6 +12,7 @@ import { defaultRpcs } from '../chains/networks';
 import { SchemeContexts, type ContextDeps, type WalletSigner } from './context';
 import { Opening } from './opening';
 import { Paying } from './paying';
+import type { RedirectLog } from './redirects';
 import type { StoredRoute } from './routes';
 import type { PageCaller } from './sender';
 import { Upkeep } from './upkeep';
@@ -41,6 +42,8 @@ export interface WalletServiceDeps {
   registrationRetryDelaysMs?: number[];
   /** The person allowed facilitators on private and local addresses (options). */
   allowPrivateFacilitators?: () => Promise<boolean>;
+  /** The browser's account of where paid sends were redirected (absent: no redirect is followed). */
+  redirects?: Pick<RedirectLog, 'take'>;
   /** Read RPCs per network, in the order to try them (default: the built-in ones). */
   rpcs?: (network: string) => Promise<string[]>;
   /** How a wallet step is checked on chain; unit tests without a chain replace the adapter's check. */
@@ -87,6 +90,7 @@ export class WalletService {
       audit: this.audit,
       opening: this.opening,
       contexts,
+      ...(deps.redirects ? { redirects: deps.redirects } : {}),
       notify: deps.notify,
       promptOn402: deps.promptOn402,
       preemptive: deps.preemptive,

@@ -35,6 +35,9 @@ export interface Natives {
   responseStatusText: (r: Response) => string;
   responseUrl: (r: Response) => string;
   responseRedirected: (r: Response) => boolean;
+  responseType: (r: Response) => ResponseType;
+  requestArrayBuffer: (r: Request) => Promise<ArrayBuffer>;
+  requestCredentials: (r: Request) => RequestCredentials;
   responseBody: (r: Response) => ReadableStream<Uint8Array> | null;
   Response: typeof Response;
   stringIncludes: (s: string, search: string) => boolean;
@@ -127,6 +130,9 @@ export function captureNatives(win: typeof globalThis): Natives {
     responseStatusText: getter(ResP, 'statusText') as Natives['responseStatusText'],
     responseUrl: getter(ResP, 'url') as Natives['responseUrl'],
     responseRedirected: getter(ResP, 'redirected') as Natives['responseRedirected'],
+    responseType: getter(ResP, 'type') as Natives['responseType'],
+    requestArrayBuffer: uncurry(ReqP.arrayBuffer as AnyFn) as Natives['requestArrayBuffer'],
+    requestCredentials: getter(ReqP, 'credentials') as Natives['requestCredentials'],
     responseBody: getter(ResP, 'body') as Natives['responseBody'],
     Response: win.Response,
     stringIncludes: uncurry(String.prototype.includes as AnyFn) as Natives['stringIncludes'],

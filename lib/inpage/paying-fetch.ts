@@ -30,7 +30,12 @@ interface Reply {
   route?: unknown;
   amount?: unknown;
   transaction?: unknown;
+  location?: unknown;
+  method?: unknown;
 }
+
+/** Redirect hops a paid request may follow (same origin, approved ones only). */
+const MAX_REDIRECTS = 3;
 
 /** The strings of the grant the background named as never page-visible (e.g. the session id). */
 function secretsOf(decision: Reply): string[] {
@@ -120,14 +125,36 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     record[String(header.name)] = String(header.value);
     const init = n.inert();
     init.headers = record;
+    // The header never follows a redirect by itself (the fetch standard would re-send it to any
+    // origin): a redirect comes back to us, and only one the background allows is followed.
+    init.redirect = 'manual';
+    let target = base;
     let res: Response;
-    try {
-      res = await n.fetch(new n.Request(base, init as RequestInit));
-    } catch (error) {
-      // Unknown whether it reached the server: the background keeps the reservation and asks the
-      // facilitator later. The page sees the same network error a plain fetch would give.
-      void report({ attemptId, sent: true, status: 0, paymentResponse: null, paymentRequired: null });
-      throw error;
+    for (let hop = 0; ; hop++) {
+      const spare = hop < MAX_REDIRECTS ? n.requestClone(target) : null;
+      try {
+        res = await n.fetch(new n.Request(target, init as RequestInit));
+      } catch (error) {
+        // Unknown whether it reached the server: the background keeps the reservation and asks the
+        // facilitator later. The page sees the same network error a plain fetch would give.
+        void report({ attemptId, sent: true, status: 0, paymentResponse: null, paymentRequired: null });
+        throw error;
+      }
+      if (n.responseType(res) !== 'opaqueredirect') break;
+      const next = (n.parseInert(await report({ attemptId, sent: true, status: 0, redirected: true, url: n.requestUrl(target), paymentResponse: null, paymentRequired: null })) as Reply).result;
+      if (!spare || next?.outcome !== 'redirect' || typeof next.location !== 'string') {
+        if (!quiet) fail(url, verb, String(next?.reason ?? 'redirect_refused'), String(next?.message ?? 'The paid request was redirected; the payment was not sent on.'));
+        throw new TypeError('Failed to fetch');
+      }
+      // Same origin, approved: send the same payment on, the way the browser would have followed it.
+      const follow = n.inert();
+      follow.method = String(next.method);
+      follow.headers = record;
+      follow.credentials = n.requestCredentials(spare);
+      follow.redirect = 'manual';
+      follow.signal = n.requestSignal(spare);
+      if (follow.method !== 'GET' && follow.method !== 'HEAD') follow.body = await n.requestArrayBuffer(spare);
+      target = new n.Request(next.location, follow as RequestInit);
     }
     const headers = n.responseHeaders(res);
     void report({

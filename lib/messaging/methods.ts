@@ -88,6 +88,10 @@ export const ReportParams = z.strictObject({
   status: z.int().min(0).max(999),
   paymentResponse: clipped(MAX_PAYMENT_RESPONSE_HEADER),
   paymentRequired: clipped(MAX_PAYMENT_REQUIRED_HEADER),
+  /** The paid send came back as a redirect (not followed): may it go on, and where? */
+  redirected: z.literal(true).optional(),
+  /** The URL of that send (the request, or an earlier hop). */
+  url: z.string().max(8192).optional(),
 });
 export type ReportParams = z.infer<typeof ReportParams>;
 
@@ -99,7 +103,9 @@ export type PayResult =
 export type ReportResult =
   | { outcome: 'settled'; transaction?: string; amount: string; session: PublicSessionView; route?: string }
   | { outcome: 'failed'; reason: string; message: string; session?: PublicSessionView }
-  | { outcome: 'unknown'; reason: string; message: string };
+  | { outcome: 'unknown'; reason: string; message: string }
+  /** Follow the redirect with the same payment: same origin, approved. */
+  | { outcome: 'redirect'; location: string; method: string };
 
 interface PageSpec {
   params: z.ZodType;

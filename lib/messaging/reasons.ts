@@ -40,6 +40,7 @@ export const REASONS = {
   internal_error: 'The wallet hit an internal error and did not pay.',
   // What happened to a paid call.
   not_sent: 'The request was aborted before the payment was sent.',
+  redirect_refused: 'The paid request was redirected somewhere the payment may not go; it was not sent on, and the wallet checks with the facilitator.',
   unconfirmed: 'The server answered without a settlement receipt; the wallet checks with the facilitator before counting it.',
   network_error: 'The paid retry got no answer; the wallet will check with the facilitator.',
   payment_refused: 'The server refused the payment.',

@@ -229,8 +229,14 @@ export class Ledger {
       const session = await this.db.sessions.get(sessionId);
       if (!session) return null;
       const reservations = await this.db.payments.where('[sessionId+status]').equals([sessionId, 'reserved']).sortBy('createdAt');
-      if (reservations.some((p) => p.createdAt >= staleBefore)) return { session, changed: false };
       const now = this.now();
+      if (reservations.some((p) => p.createdAt >= staleBefore)) {
+        // Calls in flight: their settlement may already be in the remote figure, so it is not
+        // adopted now, but it is kept and shown (the popup tells a drift apart from a call in flight).
+        const noted: SessionRecord = { ...session, remoteSpent: remote.spent.toString(), remoteAt: now };
+        await this.db.sessions.put(noted);
+        return { session: noted, changed: false };
+      }
       let unexplained = remote.spent - BigInt(session.spent);
       for (const p of reservations) {
         const amount = BigInt(p.amount);
@@ -249,6 +255,9 @@ export class Ledger {
         spent: remote.spent.toString(),
         reserved: '0',
         status: session.status === 'active' && remote.spent >= BigInt(session.cap) ? 'exhausted' : session.status,
+        ...(session.status === 'active' && remote.spent >= BigInt(session.cap) ? { statusReason: 'spent_at_facilitator' } : {}),
+        remoteSpent: remote.spent.toString(),
+        remoteAt: now,
         reconciledAt: now,
         updatedAt: changed ? now : session.updatedAt,
       };

@@ -47,6 +47,9 @@ export interface SessionRecord {
   updatedAt: number;
   /** Last time `spent` was aligned with the facilitator's view. */
   reconciledAt?: number;
+  /** The facilitator's own figure for spent, and when it was read (kept even when not yet adopted). */
+  remoteSpent?: string;
+  remoteAt?: number;
 }
 
 export interface PaymentRecord {
@@ -111,6 +114,8 @@ export function toPublicView(s: SessionRecord): PublicSessionView {
     perCallMax: s.perCallMax,
     expiresAt: s.expiresAt,
     status: s.status,
+    ...(s.statusReason ? { statusReason: s.statusReason } : {}),
+    ...(s.remoteSpent !== undefined && s.remoteAt !== undefined ? { facilitatorSpent: s.remoteSpent, checkedAt: s.remoteAt } : {}),
     createdAt: s.createdAt,
   };
 }
