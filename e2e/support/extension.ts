@@ -2,13 +2,13 @@ import { chromium, type BrowserContext, type Page, type Worker } from '@playwrig
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { browserPath } from '../../scripts/browser.mjs';
 
 export const EXTENSION_DIR = resolve('.output/chrome-mv3');
 
+/** CHROME_PATH, the one `npm test` / `npm start` found or installed, or a system Chromium (scripts/browser.mjs). */
 export function chromePath(): string {
-  const p = process.env.CHROME_PATH || '/usr/bin/chromium';
-  if (!existsSync(p)) throw new Error(`Chromium not found at ${p}: install Debian's chromium or set CHROME_PATH (.ci/run does this).`);
-  return p;
+  return browserPath('chromium');
 }
 
 export interface ExtensionBrowser {
@@ -21,6 +21,9 @@ export interface ExtensionBrowser {
 
 /** Chromium with the built extension loaded, in a (possibly persistent) profile. */
 const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// Branded Google Chrome (137+) ignores --load-extension unless this feature is off; Chromium and
+// Chrome for Testing load it either way.
+const LOAD_EXTENSION_ARGS = ['--disable-features=DisableLoadExtensionCommandLineSwitch'];
 
 /** The same browser and profile kind, without the extension (the baseline for page-load costs). */
 export async function launchWithoutExtension(): Promise<BrowserContext> {
@@ -43,6 +46,7 @@ export async function launchWithExtension(opts: { userDataDir?: string; headless
     args: [
       `--disable-extensions-except=${dir}`,
       `--load-extension=${dir}`,
+      ...LOAD_EXTENSION_ARGS,
       ...BASE_ARGS,
     ],
   });
