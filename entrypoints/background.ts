@@ -167,7 +167,7 @@ export default defineBackground(() => {
     if (!caller || typeof message !== 'object' || message === null) return false;
     const channel = (message as { channel?: unknown }).channel;
     if (channel === UI_CHANNEL && caller.kind === 'extension') {
-      void handleUiCall({ service, approvals, settings, updateSettings, db }, message).then(sendResponse);
+      void handleUiCall({ service, approvals, settings, updateSettings, resetSettings, db }, message).then(sendResponse);
       return true;
     }
     return false;
@@ -181,6 +181,17 @@ export default defineBackground(() => {
       await browser.storage.local.set({ [SETTINGS_KEY]: next });
       settingsCache = Promise.resolve(next);
       return next;
+    });
+    settingsWrites = run.catch(() => undefined);
+    return run;
+  }
+
+  // "Clear all my data" drops the stored settings too; queued behind any write in flight.
+  function resetSettings(): Promise<Settings> {
+    const run = settingsWrites.then(async () => {
+      await browser.storage.local.remove(SETTINGS_KEY);
+      settingsCache = null;
+      return settings();
     });
     settingsWrites = run.catch(() => undefined);
     return run;

@@ -3,6 +3,7 @@ import { UI_METHODS, isUiMethod } from '../messaging/ui-methods';
 import type { WalletDb } from '../sessions/db';
 import type { Settings, SettingsPatch } from '../settings';
 import type { ApprovalQueue } from './approvals';
+import { clearPersonalData, exportPersonalData } from './personal-data';
 import type { RouterReply } from './router';
 import type { WalletService } from './service';
 
@@ -13,6 +14,8 @@ export interface UiDeps {
   settings(): Promise<Settings>;
   /** Apply a patch to the stored settings; calls are serialised so none is lost. */
   updateSettings(patch: SettingsPatch): Promise<Settings>;
+  /** Drop the stored settings (back to defaults); used by "clear all my data". */
+  resetSettings(): Promise<Settings>;
 }
 
 /** Commands from the extension's own pages. Still validated: a compromised page must not do more. */
@@ -44,6 +47,16 @@ export async function handleUiCall(deps: UiDeps, message: unknown): Promise<Rout
         return { result: await deps.settings() };
       case 'settings.set':
         return { result: await deps.updateSettings(p as SettingsPatch) };
+      case 'data.export':
+        return { result: await exportPersonalData(deps.db, await deps.settings()) };
+      case 'data.clear':
+        return {
+          result: await clearPersonalData({
+            db: deps.db,
+            endSession: (id) => deps.service.endSessionById(id, 'ended_by_user'),
+            resetSettings: () => deps.resetSettings(),
+          }),
+        };
     }
   } catch (e) {
     return { error: toWalletError(e).toJSON() };

@@ -15,6 +15,10 @@ export const UI_METHODS = {
   'session.retryRegistration': z.strictObject({ id: z.string().min(1).max(64) }),
   'settings.get': z.strictObject({}),
   'settings.set': SettingsPatchSchema,
+  /** Everything stored, as JSON (bearer session ids left out). */
+  'data.export': z.strictObject({}),
+  /** Delete everything. The literal is there so no stray call can do it. */
+  'data.clear': z.strictObject({ confirm: z.literal('delete-everything') }),
 } as const;
 
 export type UiMethod = keyof typeof UI_METHODS;
