@@ -27,6 +27,8 @@ export interface OptionsViewProps {
   onClear(): Promise<ClearedCounts>;
 }
 
+const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
 /** Hand a JSON file to the browser's downloads. */
 function download(name: string, data: unknown): void {
   const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
@@ -60,7 +62,7 @@ export function OptionsView({ settings: saved, onSave, about, onExport, onClear 
     try {
       const data = await onExport();
       download(`x402-session-wallet-export-${new Date().toISOString().slice(0, 10)}.json`, data);
-      setDataStatus(`Exported ${data.sessions.length} sessions, ${data.payments.length} payments and ${data.events.length} events. Session ids the facilitators issued (bearer secrets) are not in the file.`);
+      setDataStatus(`Exported ${count(data.sessions.length, 'session')}, ${count(data.payments.length, 'payment')} and ${count(data.events.length, 'event')}. Session ids the facilitators issued (bearer secrets) are not in the file.`);
     } catch (e) {
       setDataStatus(e instanceof Error ? e.message : String(e));
     } finally {
@@ -73,7 +75,7 @@ export function OptionsView({ settings: saved, onSave, about, onExport, onClear 
     try {
       const n = await onClear();
       setConfirming(false);
-      setDataStatus(`Deleted ${n.sessions} sessions, ${n.payments} payments and ${n.events} events; settings are back to their defaults.`);
+      setDataStatus(`Deleted ${count(n.sessions, 'session')}, ${count(n.payments, 'payment')} and ${count(n.events, 'event')}; settings are back to their defaults.`);
     } catch (e) {
       setDataStatus(e instanceof Error ? e.message : String(e));
     } finally {
