@@ -60,8 +60,8 @@ export default defineConfig({
       : { minimum_chrome_version: '111' }),
   }),
   zip: {
-    // The sources zip AMO asks for: what rebuilds the extension (npm ci && npm run build:firefox),
-    // not test output, local data or store artwork.
-    excludeSources: ['artifacts/**', 'test-results/**', 'playwright-report/**', 'store/screenshots/**', 'docs/*.png', 'bench/results.*'],
+    // The sources zip AMO asks for: what rebuilds the extension (npm ci && npm run build:firefox)
+    // and the notes for its reviewer, not the test suites, the local stack, test output or artwork.
+    excludeSources: ['tests/**', 'e2e/**', 'bench/**', 'devnet/**', 'docs/**', 'artifacts/**', 'test-results/**', 'playwright-report/**', 'store/screenshots/**', 'store/promo/**'],
   },
 });
