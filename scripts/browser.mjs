@@ -217,10 +217,17 @@ export function installHint(kind, sys) {
   return `install ${spec.label} and set ${spec.env} to its binary`;
 }
 
-/** Binaries a Debian package installed, by dpkg's own list (true even when PATH hides them). */
+/**
+ * The binary a Debian package installed, by dpkg's own list (found even when PATH hides it), in
+ * the order of our names: Debian's /usr/bin/firefox is a wrapper that looks firefox-esr up on PATH.
+ */
 function aptInstalledBinary(pkg, kind, sys) {
-  const names = new Set(BROWSERS[kind].names);
-  return sys.capture('dpkg', ['-L', pkg]).find((line) => /\/bin\/[^/]+$/.test(line) && names.has(line.split('/').pop()) && sys.isExecutable(line)) ?? null;
+  const bins = sys.capture('dpkg', ['-L', pkg]).filter((line) => /\/bin\/[^/]+$/.test(line));
+  for (const name of BROWSERS[kind].names) {
+    const hit = bins.find((line) => line.split('/').pop() === name && sys.isExecutable(line));
+    if (hit) return hit;
+  }
+  return null;
 }
 
 /**

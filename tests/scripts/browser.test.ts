@@ -138,6 +138,16 @@ describe('ensureBrowser', () => {
     }
   });
 
+  it("prefers Debian's real firefox-esr over its /usr/bin/firefox wrapper (which needs firefox-esr on PATH)", () => {
+    const m = machine({
+      uid: 0,
+      env: { PATH: '/nowhere' },
+      onRun: (cmd, args, files) => (cmd === 'apt-get' && args[0] === 'install' ? (files.add('/usr/bin/firefox'), files.add('/usr/bin/firefox-esr'), 0) : 0),
+      dpkg: { 'firefox-esr': ['/usr/bin/firefox', '/usr/bin/firefox-esr', '/usr/lib/firefox-esr/firefox-esr'] },
+    });
+    expect(ensureBrowser('firefox', m.sys).path).toBe('/usr/bin/firefox-esr');
+  });
+
   it('not root: installs nothing with apt and stops with the one command to run', () => {
     const m = machine({ uid: 1000, env: { PATH: '' } });
     const err = (() => {
