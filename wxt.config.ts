@@ -27,6 +27,9 @@ function zodWithoutEvalProbe(): Plugin {
 // The extension manifest is assembled here; entrypoints declare their own content-script options.
 export default defineConfig({
   modules: ['@wxt-dev/module-react'],
+  // No auto-imports: every module says what it uses, so nothing of WXT's (or the browser's) can slip
+  // into lib/ unseen — the lint rules check imports, and an auto-import is not one.
+  imports: false,
   // MV3 everywhere: the MAIN-world content script and scripting.executeScript({ world: 'MAIN' })
   // need it (Firefox 128+).
   manifestVersion: 3,

@@ -166,7 +166,7 @@ function bundleSizes(): BenchResult['F']['bundles'] {
     { role: 'relay content script (every page)', file: relay, ...size(relay) },
     { role: 'background service worker', file: 'background.js', ...size('background.js') },
     { role: 'popup (html + js + css)', file: popupFiles.join(' + '), ...popup },
-    { role: 'wallet signer (lazy, opening only)', file: 'signer.js', ...size('signer.js') },
+    { role: 'wallet signer (lazy, opening only)', file: 'signer-evm.js', ...size('signer-evm.js') },
   ];
 }
 
@@ -208,7 +208,7 @@ async function seedStore(ext: ExtensionBrowser, sessions: number, payments: numb
           const now = Date.now();
           for (let i = 0; i < sessions; i++) {
             tx.objectStore('sessions').put({
-              id: `bench-${i}`, secretId: `bench-secret-${i}`, origin: `https://site-${i % 97}.example`, family: 'evm', network: 'eip155:84532', scheme: 'session',
+              id: `bench-${i}`, grant: { sessionId: `bench-secret-${i}` }, origin: `https://site-${i % 97}.example`, family: 'evm', network: 'eip155:84532', scheme: 'session',
               asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', symbol: 'USDC', decimals: 6, recipient: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
               spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', user: '0x90F79bf6EB2c4f870365E785982E1f101E93b906', facilitatorUrl: 'https://facilitator.example',
               cap: '10000000', spent: String((i * 10000) % 10000000), reserved: '0', perCallMax: null, expiresAt: Math.floor(now / 1000) + (i % 3 === 0 ? -60 : 86400),
@@ -246,7 +246,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     await wallet.installOnPage(page);
     await page.goto(stack.dapp.url);
     await openSession(ext.context, page, stack, { cap: '1000.00', expiresIn: 24 * 3600 });
-    const secret = (await readStore(sw)).sessions[0]!.secretId as string;
+    const secret = (await readStore(sw)).sessions[0]!.grant.sessionId as string;
     await page.addScriptTag({ content: REFERENCE_LOOP });
     const url = stack.api.url + stack.api.paths.cheap;
     const price = stack.api.prices.cheap;
@@ -321,7 +321,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       return { paid: statuses.filter((x) => x === 200).length, ms };
     };
     await setSettings(sw, { preemptive: false });
-    const spentBefore = BigInt((await readStore(sw)).sessions.find((x) => x.secretId === secret)!.spent);
+    const spentBefore = BigInt((await readStore(sw)).sessions.find((x) => x.grant.sessionId === secret)!.spent);
     const chainBefore = await recipientBalance();
     const dExt = await burst('ext');
     const chainAfterExt = await recipientBalance();
@@ -330,7 +330,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const dPre = await burst('ext');
     const dRef = await burst('ref');
     await new Promise((r) => setTimeout(r, 1000));
-    const spentAfter = BigInt((await readStore(sw)).sessions.find((x) => x.secretId === secret)!.spent);
+    const spentAfter = BigInt((await readStore(sw)).sessions.find((x) => x.grant.sessionId === secret)!.spent);
     // The ledger moved by exactly what the extension paid (classic burst + one warm-up + pre-emptive burst).
     const expectedSpent = BigInt(dExt.paid + 1 + dPre.paid) * price;
     const overspend = spentAfter - spentBefore !== expectedSpent || chainAfterExt - chainBefore !== BigInt(dExt.paid) * price;

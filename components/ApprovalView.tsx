@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import type { ApprovalState } from '../lib/background/approvals';
+import type { ApprovalState } from '../lib/messaging/approval';
 import { duration, shortAddress, tokenAmount } from '../lib/format';
 import { parseDecimalAmount, formatAmount } from '../lib/x402/amount';
 import { SessionCard } from './SessionCard';

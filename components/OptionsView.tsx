@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Settings } from '../lib/settings';
-import { DEFAULT_RPC } from '../lib/chains/registry';
-import { networkLabel } from '../lib/x402/networks';
+import { defaultRpcs, networkLabel, networksWithDefaultRpc } from '../lib/chains/networks';
 
 export interface AboutInfo {
   version: string;
@@ -94,7 +93,7 @@ export function OptionsView({ settings: saved, onSave, about, onExport, onClear 
       setStatus(e instanceof Error ? e.message : String(e));
     }
   };
-  const networks = [...new Set([...Object.keys(DEFAULT_RPC), ...Object.keys(rpc)])];
+  const networks = [...new Set([...networksWithDefaultRpc(), ...Object.keys(rpc)])];
   return (
     <div data-testid="options">
       <h1>x402 Session Wallet — settings</h1>
@@ -112,7 +111,7 @@ export function OptionsView({ settings: saved, onSave, about, onExport, onClear 
       {networks.map((n) => (
         <label key={n} className="row" style={{ alignItems: 'center' }}>
           <span>{networkLabel(n)} <span className="mono muted">{n}</span></span>
-          <input style={{ width: 320 }} data-testid={`opt-rpc-${n}`} placeholder={DEFAULT_RPC[n] ?? 'https://…'} value={rpc[n] ?? ''} onChange={(e) => setRpc({ ...rpc, [n]: e.target.value })} />
+          <input style={{ width: 320 }} data-testid={`opt-rpc-${n}`} placeholder={defaultRpcs(n)[0] ?? 'https://…'} value={rpc[n] ?? ''} onChange={(e) => setRpc({ ...rpc, [n]: e.target.value })} />
         </label>
       ))}
       <div className="row" style={{ alignItems: 'center' }}>

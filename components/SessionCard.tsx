@@ -1,5 +1,5 @@
 import { countdown, localDateTime, shortAddress, spentRatio, tokenAmount } from '../lib/format';
-import { networkLabel } from '../lib/x402/networks';
+import { networkLabel } from '../lib/chains/networks';
 import type { PublicSessionView } from '../lib/sessions/types';
 
 export interface SessionCardProps {

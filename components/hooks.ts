@@ -7,7 +7,7 @@ export function useLive<T>(query: () => Promise<T>, deps: unknown[], initial: T)
   useEffect(() => {
     const sub = liveQuery(query).subscribe({ next: setValue, error: (e) => console.error('[x402] live query failed', e) });
     return () => sub.unsubscribe();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The caller names what its query depends on (`deps`), as with useEffect itself.
   }, deps);
   return value;
 }

@@ -40,3 +40,10 @@ export function devAccounts(userCount: number): DevAccounts {
     users: Array.from({ length: userCount }, (_, i) => devAccount(3 + i)),
   };
 }
+
+/**
+ * Mnemonic indices of the `exact` and `upto` facilitators' keys: far above the users (#3..) so
+ * no user count collides with them. The stack funds them with ETH for gas.
+ */
+export const EXACT_FACILITATOR_INDEX = 100;
+export const UPTO_FACILITATOR_INDEX = 101;

@@ -10,13 +10,16 @@ import { startRemoteStack, startStack, type RemoteStack, type Stack } from './st
 
 const USAGE = `Usage: npm run devnet -- [options]
 
-Local stack (default): hardhat chain + DevUSDC + session facilitator + paid API + demo dapp.
+Local stack (default): hardhat chain + DevUSDC + session facilitator + paid API + demo dapp,
+plus the exact and upto facilitators (their routes are on the paid API under /api/exact, /api/upto).
   --host <ip>                 listen address            (DEVNET_HOST, default 127.0.0.1)
   --chain-id <n>              local chain id            (DEVNET_CHAIN_ID, default 31337)
   --chain-port <n>            JSON-RPC port             (DEVNET_CHAIN_PORT, default 8545)
   --facilitator-port <n>      facilitator port          (DEVNET_FACILITATOR_PORT, default 4020)
   --api-port <n>              paid API port             (DEVNET_API_PORT, default 4021)
   --dapp-port <n>             demo dapp port            (DEVNET_DAPP_PORT, default 4022)
+  --exact-facilitator-port <n>  exact facilitator port  (DEVNET_EXACT_FACILITATOR_PORT, default 4023)
+  --upto-facilitator-port <n>   upto facilitator port   (DEVNET_UPTO_FACILITATOR_PORT, default 4024)
   --data-dir <path>           facilitator SQLite folder (DEVNET_DATA_DIR, default ./.devnet-data)
   --per-call-max <units>      per-call ceiling, base units (DEVNET_PER_CALL_MAX, default 1000000 = 1.00)
   --quiet                     no per-request logs
@@ -36,11 +39,13 @@ const PORT_FLAGS: Record<string, string> = {
   facilitator: '--facilitator-port',
   'paid API': '--api-port',
   'demo dapp': '--dapp-port',
+  'exact facilitator': '--exact-facilitator-port',
+  'upto facilitator': '--upto-facilitator-port',
 };
 
 interface CliConfig {
   host: string;
-  ports: { chain: number; facilitator: number; api: number; dapp: number };
+  ports: { chain: number; facilitator: number; api: number; dapp: number; exactFacilitator: number; uptoFacilitator: number };
   chainId: number;
   dataDir: string;
   perCallMax: bigint;
@@ -66,6 +71,8 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
       'facilitator-port': { type: 'string' },
       'api-port': { type: 'string' },
       'dapp-port': { type: 'string' },
+      'exact-facilitator-port': { type: 'string' },
+      'upto-facilitator-port': { type: 'string' },
       'data-dir': { type: 'string' },
       'per-call-max': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -93,6 +100,8 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
       facilitator: parsePort('--facilitator-port', pick(values['facilitator-port'], 'DEVNET_FACILITATOR_PORT', '4020')),
       api: parsePort('--api-port', pick(values['api-port'], 'DEVNET_API_PORT', '4021')),
       dapp: parsePort('--dapp-port', pick(values['dapp-port'], 'DEVNET_DAPP_PORT', '4022')),
+      exactFacilitator: parsePort('--exact-facilitator-port', pick(values['exact-facilitator-port'], 'DEVNET_EXACT_FACILITATOR_PORT', '4023')),
+      uptoFacilitator: parsePort('--upto-facilitator-port', pick(values['upto-facilitator-port'], 'DEVNET_UPTO_FACILITATOR_PORT', '4024')),
     },
     chainId: Number(chainIdRaw),
     dataDir: resolve(pick(values['data-dir'], 'DEVNET_DATA_DIR', '.devnet-data')),
@@ -138,13 +147,27 @@ function printBanner(stack: Stack | RemoteStack, config: CliConfig): void {
     `                 GET  ${api.paths.v1}  ${fmtUsdc(api.prices.v1)} USDC (x402 v1)`,
     `                 GET  ${api.paths.nocors}  ${fmtUsdc(api.prices.nocors)} USDC (no CORS headers)`,
     `  demo dapp    ${stack.dapp.url}`,
+  ];
+  if ('exact' in stack) {
+    const { exact, upto } = stack;
+    lines.push(
+      `  exact        ${exact.facilitatorUrl}   (@x402/core + @x402/evm) GET /supported · POST /verify · POST /settle`,
+      `                 GET  ${exact.paths.exact}  ${fmtUsdc(exact.prices.exact)} USDC (exact v2, one signature per call)`,
+      `                 GET  ${exact.paths.exactPermit2}  ${fmtUsdc(exact.prices.exact)} USDC (exact v2, Permit2 variant: not payable here)`,
+      `                 GET  ${exact.paths.exactV1}  ${fmtUsdc(exact.prices.exactV1)} USDC (exact v1, network ${exact.v1Network})`,
+      `  upto         ${upto.facilitatorUrl}   (daydreams format) spender ${upto.spender}`,
+      `                 GET  ${upto.paths.upto}  ${fmtUsdc(upto.price)} USDC a call, permit cap ≥ ${fmtUsdc(upto.cap)} USDC`,
+      `                 GET  ${upto.paths.uptoSessions}/:id · POST ${upto.paths.uptoSessions}/:id/close`,
+    );
+  }
+  lines.push(
     '',
     `  token        ${stack.token.address}   ${stack.token.name} (${stack.token.symbol}, ${stack.token.decimals} decimals, EIP-712 version ${stack.token.version})`,
     `  facilitator  ${stack.facilitator.address}   (spender)`,
     `  recipient    ${api.recipient}   (payTo)`,
     `  ledger       ${stack.facilitator.dbPath}`,
     `  per-call max ${fmtUsdc(config.perCallMax)} USDC`,
-  ];
+  );
   if ('users' in stack.accounts) {
     const user = stack.accounts.users[0];
     if (user) {

@@ -1,8 +1,9 @@
 /**
  * The whole local x402 stack in one call: chain → token → facilitator → paid API → demo dapp,
- * each on its own port (distinct origins). `startStack` is for the local chain;
- * `startRemoteStack` points the same facilitator / API / dapp at an existing chain and token
- * (e.g. Base Sepolia) and deploys nothing.
+ * each on its own port (distinct origins). `startStack` is for the local chain, and also runs
+ * an `exact` facilitator (reference code) and a daydreams-format `upto` facilitator with their
+ * routes on the paid API; `startRemoteStack` points the same facilitator / API / dapp at an
+ * existing chain and token (e.g. Base Sepolia) and deploys nothing.
  *
  * If any component fails to start (a busy port, say), the ones already running are stopped
  * before the error is rethrown, so nothing is left holding a port.
@@ -12,15 +13,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAddress, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { devAccounts, type Account, type DevAccounts } from './accounts';
-import { startPaidApi, type ApiPaths, type ApiPrices, type PaidApiHandle } from './api/server';
+import { devAccount, devAccounts, EXACT_FACILITATOR_INDEX, UPTO_FACILITATOR_INDEX, type Account, type DevAccounts } from './accounts';
+import type { EXACT_PATHS, ExactPrices } from './api/exact-routes';
+import { startPaidApi, type ApiPaths, type ApiPrices, type PaidApiHandle, type PaidApiOptions } from './api/server';
+import type { UPTO_PATHS } from './api/upto-routes';
 import { startChain } from './chain';
 import { startDapp } from './dapp/server';
 import { BadOptionError } from './errors';
 import { publicClientFor } from './evm';
+import { startExactFacilitator } from './exact/server';
 import { DEFAULT_PER_CALL_MAX, startFacilitator, type FacilitatorHandle, type FacilitatorOptions } from './facilitator/server';
+import { installMulticall } from './multicall/install';
 import { caip2, evmChainId, normalizeNetwork } from './networks';
 import { deployToken, readTokenInfo, type TokenInfo } from './token/deploy';
+import { startUptoFacilitator } from './upto/server';
 
 export type { Account } from './accounts';
 
@@ -29,6 +35,16 @@ export interface StackPorts {
   facilitator?: number;
   api?: number;
   dapp?: number;
+  exactFacilitator?: number;
+  uptoFacilitator?: number;
+}
+
+/** Tunables of the paid API's daydreams `upto` route (base units; see api/upto-routes.ts). */
+export interface StackUptoOptions {
+  price?: bigint;
+  cap?: bigint;
+  batchCalls?: number;
+  idleSettleMs?: number;
 }
 
 export interface StackOptions {
@@ -47,6 +63,9 @@ export interface StackOptions {
   /** USDC minted to each user. Default 10,000 USDC. */
   userUsdc?: bigint;
   prices?: Partial<ApiPrices>;
+  /** Prices of the `exact` routes. Default 0.01 (v2) and 0.05 (v1). */
+  exactPrices?: Partial<ExactPrices>;
+  upto?: StackUptoOptions;
   quiet?: boolean;
 }
 
@@ -70,7 +89,33 @@ export interface StackApi {
   url: string;
   recipient: `0x${string}`;
   prices: ApiPrices;
-  paths: ApiPaths;
+  /** The `exact` / `upto` entries are there on the local stack (also in `Stack.exact.paths` / `Stack.upto.paths`). */
+  paths: ApiPaths & Partial<typeof EXACT_PATHS & typeof UPTO_PATHS>;
+}
+
+/** The `exact` facilitator (`@x402/core` + `@x402/evm`) and its routes' prices. */
+export interface StackExact {
+  facilitatorUrl: string;
+  /** Submits the transferWithAuthorization transactions (`signers["eip155:*"][0]`). */
+  address: `0x${string}`;
+  /** v2 network and the v1 name it also serves (the CAIP-2 string on the local chain). */
+  network: string;
+  v1Network: string;
+  prices: ExactPrices;
+  /** Paths on the paid API (`stack.api.url + path`). */
+  paths: typeof EXACT_PATHS;
+}
+
+/** The daydreams-format `upto` facilitator and its route's terms. */
+export interface StackUpto {
+  facilitatorUrl: string;
+  /** The permit spender (`signers["eip155:*"][0]`). */
+  spender: `0x${string}`;
+  /** Price of one call and the advertised `extra.maxAmountRequired`, base units. */
+  price: bigint;
+  cap: bigint;
+  /** `upto` is the paid route; `uptoSessions` + `/:id` (GET) and `/:id/close` (POST) the tally. */
+  paths: typeof UPTO_PATHS;
 }
 
 export interface Stack {
@@ -78,6 +123,8 @@ export interface Stack {
   token: TokenInfo;
   facilitator: StackFacilitator;
   api: StackApi;
+  exact: StackExact;
+  upto: StackUpto;
   dapp: { url: string };
   accounts: DevAccounts;
   /** Where the facilitator keeps its data. */
@@ -181,10 +228,16 @@ interface ServicesOptions {
   pollingIntervalMs?: number;
   token: Omit<TokenInfo, 'symbol' | 'decimals'> & { symbol: string; decimals: number };
   payTo: `0x${string}`;
+  /** Scheme routes on the paid API (local stack). */
+  exact?: PaidApiOptions['exact'];
+  upto?: PaidApiOptions['upto'];
 }
 
 /** Facilitator → paid API → demo dapp, the same on the local chain and on a remote one. */
-async function startServices(o: ServicesOptions, stoppers: Stopper[]): Promise<{ facilitator: StackFacilitator; api: StackApi; dapp: { url: string } }> {
+async function startServices(
+  o: ServicesOptions,
+  stoppers: Stopper[],
+): Promise<{ facilitator: StackFacilitator; api: StackApi; apiHandle: PaidApiHandle; dapp: { url: string } }> {
   const facilitator = await restartableFacilitator(
     {
       host: o.host,
@@ -209,6 +262,8 @@ async function startServices(o: ServicesOptions, stoppers: Stopper[]): Promise<{
     payTo: o.payTo,
     prices: o.prices,
     quiet: o.quiet,
+    exact: o.exact,
+    upto: o.upto,
   });
   stoppers.push(api.stop);
   const { address, symbol, decimals, name, version } = o.token;
@@ -231,7 +286,7 @@ async function startServices(o: ServicesOptions, stoppers: Stopper[]): Promise<{
     },
   });
   stoppers.push(dapp.stop);
-  return { facilitator, api: apiView(api), dapp: { url: dapp.url } };
+  return { facilitator, api: apiView(api), apiHandle: api, dapp: { url: dapp.url } };
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -256,7 +311,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       mints: accounts.users.map((u) => ({ to: u.address, amount: userUsdc })),
     });
 
-    const { facilitator, api, dapp } = await startServices(
+    // The scheme facilitators: keys funded for gas, Multicall3 where @x402/evm looks for it.
+    const exactKey = devAccount(EXACT_FACILITATOR_INDEX);
+    const uptoKey = devAccount(UPTO_FACILITATOR_INDEX);
+    const gas = `0x${(10_000n * 10n ** 18n).toString(16)}`;
+    for (const a of [exactKey, uptoKey]) await chain.provider.request({ method: 'hardhat_setBalance', params: [a.address, gas] });
+    await installMulticall(chain.provider);
+    const [exactFacilitator, uptoFacilitator] = await Promise.all([
+      startExactFacilitator({ host, port: ports.exactFacilitator ?? 0, rpcUrl: chain.rpcUrl, chainId, network: chain.network, privateKey: exactKey.privateKey, quiet }),
+      startUptoFacilitator({ host, port: ports.uptoFacilitator ?? 0, rpcUrl: chain.rpcUrl, chainId, network: chain.network, privateKey: uptoKey.privateKey, quiet }),
+    ]);
+    stoppers.push(exactFacilitator.stop, uptoFacilitator.stop);
+    const domain = { name: token.name, version: token.version };
+
+    const { facilitator, api, apiHandle, dapp } = await startServices(
       {
         host,
         ports,
@@ -270,15 +338,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         perCallMax: opts.perCallMax ?? DEFAULT_PER_CALL_MAX,
         token,
         payTo: accounts.recipient.address,
+        exact: { facilitatorUrl: exactFacilitator.url, v1Network: exactFacilitator.v1Network, token: domain, prices: opts.exactPrices },
+        upto: { facilitatorUrl: uptoFacilitator.url, token: domain, ...opts.upto },
       },
       stoppers,
     );
+    const exact = apiHandle.exact;
+    const upto = apiHandle.upto;
+    if (!exact || !upto) throw new Error('paid API started without its exact/upto routes');
 
     return {
       chain: { rpcUrl: chain.rpcUrl, chainId, network: chain.network },
       token,
       facilitator,
-      api,
+      api: { ...api, paths: { ...api.paths, ...exact.paths, ...upto.paths } },
+      exact: {
+        facilitatorUrl: exactFacilitator.url,
+        address: exactFacilitator.address,
+        network: exactFacilitator.network,
+        v1Network: exactFacilitator.v1Network,
+        prices: exact.prices,
+        paths: exact.paths,
+      },
+      upto: { facilitatorUrl: uptoFacilitator.url, spender: uptoFacilitator.spender, price: upto.price, cap: upto.cap, paths: upto.paths },
       dapp,
       accounts,
       dataDir,

@@ -1,3 +1,4 @@
+import { defineContentScript } from 'wxt/utils/define-content-script';
 import { installInPage } from '../lib/inpage/install';
 
 /**

@@ -1,5 +1,6 @@
+import { defineContentScript } from 'wxt/utils/define-content-script';
 import { HELLO_EVENT, RELAY_UP_EVENT, replyEvent, requestEvent } from '../lib/inpage/channel';
-import type { Browser } from 'wxt/browser';
+import { browser, type Browser } from 'wxt/browser';
 import { EVENT_CHANNEL, PAGE_CHANNEL, PAGE_PORT } from '../lib/messaging/channels';
 import { parsePageRequest, SECRET_SHAPE } from '../lib/messaging/relay-shape';
 

@@ -1,3 +1,5 @@
+import type { WalletReason } from './messaging/reasons';
+
 /**
  * Errors a dapp (or a person) can meet. Each has a stable numeric `code` (EIP-1193 / EIP-1474 where
  * one fits) and a stable string `reason`, so callers branch on codes, never on message text.
@@ -17,6 +19,8 @@ export const RpcCode = {
   ResourceUnavailable: -32002,
   /** Too many requests (EIP-1474). */
   LimitExceeded: -32005,
+  /** The wallet (or the extension) is not connected / not there (EIP-1193 "Disconnected"). */
+  Disconnected: 4900,
 } as const;
 export type RpcCode = (typeof RpcCode)[keyof typeof RpcCode];
 
@@ -24,7 +28,7 @@ export class WalletError extends Error {
   override readonly name = 'WalletError';
   constructor(
     readonly code: RpcCode,
-    readonly reason: string,
+    readonly reason: WalletReason,
     message: string,
     readonly data?: Record<string, unknown>,
   ) {

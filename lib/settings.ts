@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RPC } from './chains/registry';
+import { defaultRpcs } from './chains/networks';
 
 /** Person-controlled settings, kept in `storage.local` under one key. */
 export const SETTINGS_KEY = 'settings';
@@ -38,6 +38,8 @@ export function readSettings(stored: unknown): Settings {
   return r.success ? r.data : SettingsSchema.parse({});
 }
 
-export function rpcFor(settings: Settings, network: string): string | undefined {
-  return settings.rpc[network] ?? DEFAULT_RPC[network];
+/** The RPCs to read a network through, in the order to try them: the person's own first, then the defaults. */
+export function rpcsFor(settings: Settings, network: string): string[] {
+  const own = Object.prototype.hasOwnProperty.call(settings.rpc, network) ? [settings.rpc[network]!] : [];
+  return [...new Set([...own, ...defaultRpcs(network)])];
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Checks the built extension's shape and budgets: the manifest carries the MAIN-world script and the
-// relay; wallet code (signer.js) is never a manifest content script; the MAIN-world script stays
-// within 15 KB minified. Prints the sizes so every build shows where the budget stands.
-import { readFileSync, existsSync, statSync } from 'node:fs';
+// relay; wallet code (the signer-<family>.js chunks) is never a manifest content script and never
+// in the background; the MAIN-world script stays within 15 KB minified. Prints the sizes so every
+// build shows where the budget stands.
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 
@@ -17,7 +18,11 @@ if (!main) problems.push('no MAIN-world content script in the manifest');
 if (!relay) problems.push('no isolated-world relay content script in the manifest');
 for (const c of scripts) for (const js of c.js ?? []) if (/signer/.test(js)) problems.push(`wallet signer is a manifest content script: ${js}`);
 if (main && main.run_at !== 'document_start') problems.push(`MAIN-world script runs at ${main.run_at}, not document_start`);
-if (!existsSync(join(dir, 'signer.js'))) problems.push('signer.js (the lazily injected wallet chunk) is missing');
+const signers = readdirSync(dir).filter((f) => /^signer-[a-z0-9]+\.js$/.test(f)).sort();
+if (!signers.includes('signer-evm.js')) problems.push('signer-evm.js (the lazily injected EVM wallet chunk) is missing');
+// The wallet libraries stay out of the background bundle: they are the signer chunks' business.
+const background = existsSync(join(dir, 'background.js')) ? readFileSync(join(dir, 'background.js'), 'utf8') : '';
+for (const marker of ['@wagmi/core', 'wagmi', 'freighter', 'StandardWalletAdapter']) if (background.includes(marker)) problems.push(`background.js contains wallet code (${marker})`);
 
 const size = (file) => {
   const buf = readFileSync(join(dir, file));
@@ -26,7 +31,8 @@ const size = (file) => {
 const rows = [];
 if (main) rows.push({ role: 'MAIN-world script', ...size(main.js[0]) });
 if (relay) rows.push({ role: 'relay content script', ...size(relay.js[0]) });
-for (const [role, file] of [['background', 'background.js'], ['signer chunk (lazy)', 'signer.js']]) if (existsSync(join(dir, file))) rows.push({ role, ...size(file) });
+if (existsSync(join(dir, 'background.js'))) rows.push({ role: 'background', ...size('background.js') });
+for (const file of signers) rows.push({ role: `signer chunk (lazy, ${file.slice(7, -3)})`, ...size(file) });
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log(`\nBuild check (${dir}):`);
 for (const r of rows) console.log(`  ${r.role.padEnd(22)} ${r.file.padEnd(34)} ${kb(r.bytes).padStart(9)} min  ${kb(r.gzip).padStart(9)} gzip`);

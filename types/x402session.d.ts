@@ -65,11 +65,78 @@ export interface X402PaymentEvent {
   session: X402SessionView;
 }
 
+/**
+ * Every reason the wallet itself gives, for a payment it did not make or a request it refused
+ * (the extension's lib/messaging/reasons.ts; a test keeps the two lists equal), plus `http_<status>`
+ * for a paid retry the server refused without saying why.
+ */
+export type X402Reason =
+  | 'no_x402_data'
+  | 'header_too_large'
+  | 'body_too_large'
+  | 'invalid_base64'
+  | 'invalid_json'
+  | 'forbidden_key'
+  | 'too_deep'
+  | 'unsupported_version'
+  | 'invalid_schema'
+  | 'no_valid_accepts'
+  | 'conflicting_requirements'
+  | 'unsupported_scheme'
+  | 'unsupported_network'
+  | 'no_session'
+  | 'scheme_mismatch'
+  | 'network_mismatch'
+  | 'asset_mismatch'
+  | 'recipient_mismatch'
+  | 'session_inactive'
+  | 'session_expired'
+  | 'invalid_amount'
+  | 'per_call_limit_exceeded'
+  | 'cap_exceeded'
+  | 'already_paid'
+  | 'no_route'
+  | 'rate_limited'
+  | 'storage_error'
+  | 'internal_error'
+  | 'not_sent'
+  | 'network_error'
+  | 'payment_refused'
+  | 'settlement_failed'
+  | 'approval_pending'
+  | 'approval_cooldown'
+  | 'approval_window_failed'
+  | 'user_rejected'
+  | 'invalid_decision'
+  | 'invalid_facilitator_url'
+  | 'facilitator_unreachable'
+  | 'facilitator_rejected'
+  | 'facilitator_bad_response'
+  | 'spender_mismatch'
+  | 'token_unreadable'
+  | 'no_wallet'
+  | 'wallet_error'
+  | 'approve_reverted'
+  | 'unsupported_request'
+  | 'invalid_request'
+  | 'invalid_params'
+  | 'unsupported_method'
+  | 'unknown_session'
+  | 'unknown_attempt'
+  | 'unknown_approval'
+  | 'extension_unavailable'
+  | 'extension_timeout'
+  | 'extension_error'
+  | `http_${number}`;
+
 export interface X402PaymentFailedEvent {
   url: string;
   method: string;
-  /** Stable reason: `cap_exceeded`, `session_expired`, `no_session`, `recipient_mismatch`, `invalid_402`, … */
-  reason: string;
+  /**
+   * Stable reason: one of the wallet's own, or a server's or facilitator's code passed through as
+   * received (`PAYMENT-REQUIRED.error`, `PAYMENT-RESPONSE.errorReason`), e.g. `invalid_exact_evm_nonce_already_used`.
+   */
+  reason: X402Reason | (string & {});
   message: string;
   session?: X402SessionView;
 }
@@ -81,11 +148,12 @@ export interface X402SessionEventMap {
 }
 
 export interface X402SessionError extends Error {
-  /** 4001 rejected by the person, 4100 unauthorized, 4200 unsupported, -32602 invalid params,
-   *  -32002 a request is already pending, -32005 rate limited, -32603 internal. */
+  /** 4001 rejected by the person, 4100 unauthorized, 4200 unsupported, 4900 the extension or the
+   *  wallet is not connected, -32602 invalid params, -32002 a request is already pending,
+   *  -32005 rate limited, -32603 internal. */
   code: number;
   /** Stable machine-readable reason, e.g. `user_rejected`, `approval_pending`. */
-  reason: string;
+  reason: X402Reason;
 }
 
 export interface X402Session {

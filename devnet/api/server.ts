@@ -8,6 +8,8 @@
  *   GET  /api/v1/fortune    0.05  legacy x402 v1 (402 JSON body, X-PAYMENT)
  *   GET  /api/nocors/slot   0.01  like /api/slot but with no CORS headers at all
  *   GET  /                  free  catalog of the above
+ * With `exact` / `upto` options, also the `exact` routes under /api/exact/ (api/exact-routes.ts)
+ * and the daydreams `upto` routes under /api/upto/ (api/upto-routes.ts).
  * CORS on everything but /api/nocors/*: pages on other origins may send PAYMENT-SIGNATURE /
  * X-PAYMENT and read PAYMENT-REQUIRED / PAYMENT-RESPONSE / X-PAYMENT-RESPONSE.
  */
@@ -24,7 +26,9 @@ import { closeServer, listen, originOf } from '../net';
 import { sameNetwork, v1NetworkName } from '../networks';
 import { sessionIdOf } from './codec';
 import { CallCounter, chatReply, fortune, pullSlot } from './content';
+import { EXACT_PATHS, exactRoutes, type ExactPrices } from './exact-routes';
 import { SessionSchemeServer } from './session-scheme';
+import { UPTO_PATHS, uptoRoutes, type UptoRoutesOptions } from './upto-routes';
 import { v1PaidRoute } from './v1';
 
 export interface ApiPrices {
@@ -60,6 +64,10 @@ export interface PaidApiOptions {
   payTo: `0x${string}`;
   prices?: Partial<ApiPrices>;
   quiet?: boolean;
+  /** Adds the `exact` routes (v2, Permit2 variant, v1) paid through this `exact` facilitator. */
+  exact?: { facilitatorUrl: string; v1Network: string; token: { name: string; version: string }; prices?: Partial<ExactPrices> };
+  /** Adds the daydreams `upto` route and its status/close routes, on this `upto` facilitator. */
+  upto?: Omit<UptoRoutesOptions, 'network' | 'asset' | 'payTo' | 'log'>;
 }
 
 export interface PaidApiHandle {
@@ -69,6 +77,10 @@ export interface PaidApiHandle {
   recipient: `0x${string}`;
   prices: ApiPrices;
   paths: ApiPaths;
+  /** Present when started with `exact`. */
+  exact?: { prices: ExactPrices; paths: typeof EXACT_PATHS };
+  /** Present when started with `upto`. */
+  upto?: { price: bigint; cap: bigint; paths: typeof UPTO_PATHS };
   stop(): Promise<void>;
 }
 
@@ -143,6 +155,11 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
         throw err;
       }));
 
+  const exact = opts.exact
+    ? await exactRoutes({ ...opts.exact, network: opts.network, asset, payTo, log })
+    : undefined;
+  const upto = opts.upto ? uptoRoutes({ ...opts.upto, network: opts.network, asset, payTo, log }) : undefined;
+
   const counter = new CallCounter();
   const app = express();
   app.disable('x-powered-by');
@@ -176,6 +193,14 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
         cheap: { method: 'GET', path: API_PATHS.cheap, price: prices.cheap.toString(), x402Version: 2 },
         v1: { method: 'GET', path: API_PATHS.v1, price: prices.v1.toString(), x402Version: 1 },
         nocors: { method: 'GET', path: API_PATHS.nocors, price: prices.nocors.toString(), x402Version: 2, cors: false },
+        ...(exact && {
+          exact: { method: 'GET', path: EXACT_PATHS.exact, price: exact.prices.exact.toString(), x402Version: 2, scheme: 'exact' },
+          exactPermit2: { method: 'GET', path: EXACT_PATHS.exactPermit2, price: exact.prices.exact.toString(), x402Version: 2, scheme: 'exact', assetTransferMethod: 'permit2' },
+          exactV1: { method: 'GET', path: EXACT_PATHS.exactV1, price: exact.prices.exactV1.toString(), x402Version: 1, scheme: 'exact' },
+        }),
+        ...(upto && {
+          upto: { method: 'GET', path: UPTO_PATHS.upto, price: upto.price.toString(), cap: upto.cap.toString(), x402Version: 2, scheme: 'upto' },
+        }),
       },
     });
   });
@@ -211,13 +236,22 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
     }),
   );
 
+  if (exact) app.use(exact.router);
+  if (upto) app.use(upto.router);
+
   app.use((_req, _res) => {
     throw new HttpError(404, 'no such endpoint');
   });
   app.use(errorHandler(log));
 
   const server = createServer(app);
-  const port = await listen(server, host, opts.port ?? 4021, 'paid API');
+  let port: number;
+  try {
+    port = await listen(server, host, opts.port ?? 4021, 'paid API');
+  } catch (err) {
+    await upto?.stop();
+    throw err;
+  }
   return {
     url: originOf(host, port),
     host,
@@ -225,6 +259,11 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
     recipient: payTo,
     prices,
     paths: { ...API_PATHS },
-    stop: () => closeServer(server),
+    ...(exact && { exact: { prices: exact.prices, paths: EXACT_PATHS } }),
+    ...(upto && { upto: { price: upto.price, cap: upto.cap, paths: UPTO_PATHS } }),
+    async stop() {
+      await closeServer(server);
+      await upto?.stop();
+    },
   };
 }

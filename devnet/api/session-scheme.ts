@@ -1,7 +1,7 @@
 /**
  * Server-side `session` scheme plugin for `@x402/core`'s x402ResourceServer.
  *
- * It turns a price into base units of the session token and, per x402-protocol.md §5/§7, copies
+ * It turns a price into base units of the session token and, per docs/protocol.md §5/§7, copies
  * the facilitator's `/supported` kind `extra` (spender, sessionsEndpoint, chainId, …) into every
  * `accepts[].extra` and adds `facilitatorUrl`, so a client can open a session knowing only the 402.
  */

@@ -1,5 +1,5 @@
 /**
- * HTTP surface of the session facilitator (x402-protocol.md §4–5): the standard
+ * HTTP surface of the session facilitator (docs/protocol.md §4–5): the standard
  * `/supported`, `/verify`, `/settle`, plus `/sessions` to open and read sessions.
  * `Access-Control-Allow-Origin: *` everywhere, because wallets and SDKs call it from pages.
  */

@@ -1,7 +1,7 @@
 /**
  * The session scheme's verify rules as one pure function, shared by /verify and /settle (settle
  * re-verifies, then the store re-checks expiry and cap inside the debit transaction).
- * Reason strings are the wire contract (x402-protocol.md §5); do not rename them.
+ * Reason strings are the wire contract (docs/protocol.md §5); do not rename them.
  */
 import { sameNetwork } from '../networks';
 import type { PaymentBody } from './schemas';

@@ -72,7 +72,7 @@ test.describe('abuse limits and replay', () => {
       return route.continue();
     });
     const store = await readStore(await ext.serviceWorker());
-    const secret = store.sessions[0]!.secretId as string;
+    const secret = store.sessions[0]!.grant.sessionId as string;
     // A's own session id in a header whose `accepted` the server will not match: a 402 comes back.
     const captured = Buffer.from(JSON.stringify({ x402Version: 2, accepted: { scheme: 'session', network: stack.chain.network, amount: '1', asset: stack.token.address, payTo: stack.api.recipient, maxTimeoutSeconds: 60, extra: {} }, payload: { sessionId: secret } })).toString('base64');
     const recipientBefore = await chain.balanceOf(stack.api.recipient);

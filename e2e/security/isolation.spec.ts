@@ -131,7 +131,7 @@ test.describe('origin isolation', () => {
       return (window as any).__stringify(out) as string;
     }, url).then((text) => JSON.parse(text) as { hookFailures: string[]; seen: string[]; events: string; responses: string[]; errors: string[]; sessions: string; perf: string });
     const store = await readStore(await ext.serviceWorker());
-    const secret = store.sessions[0]!.secretId as string;
+    const secret = store.sessions[0]!.grant.sessionId as string;
     expect(secret.length).toBeGreaterThanOrEqual(16);
     const where = Object.entries({ 'patched builtins (JSON, Headers, String, Array, atob, dispatchEvent, Object.prototype getters, fetch, Request, message events)': visible.seen.join('\n'), events: visible.events, 'responses (all headers + bodies)': visible.responses.join('\n'), errors: visible.errors.join('\n'), 'getSessions()': visible.sessions, 'performance entries': visible.perf });
     for (const [name, text] of where) securityRow('bearer id', `visible to the page via ${name}`, 'absent', text.includes(secret) ? 'PRESENT' : 'absent');

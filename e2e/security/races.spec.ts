@@ -39,7 +39,7 @@ for (const shape of [
     await expect.poll(async () => (await readStore(sw)).payments.filter((p) => p.status === 'reserved').length).toBe(0);
     const store = await readStore(sw);
     const session = store.sessions[0]!;
-    const remote = await facilitatorSession(stack, session.secretId);
+    const remote = await facilitatorSession(stack, session.grant.sessionId);
     const onChain = (await chain.balanceOf(stack.api.recipient)) - recipientBefore;
     const ok = statuses.filter((s) => s === 200).length;
     const refused = statuses.filter((s) => s === 402).length;

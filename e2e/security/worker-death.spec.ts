@@ -68,7 +68,7 @@ test(`service-worker death at each step of 30 paid calls (seed ${SEED}): ledger 
   await expect.poll(async () => (await readStore(sw)).payments.filter((p) => p.status === 'reserved').length, { timeout: 30_000 }).toBe(0);
   const store = await readStore(sw);
   const session = store.sessions[0]!;
-  const remote = await facilitatorSession(stack, session.secretId);
+  const remote = await facilitatorSession(stack, session.grant.sessionId);
   const paid200 = [...perStep.values()].flat().filter((s) => s === 200).length;
   const onChain = (await chain.balanceOf(stack.api.recipient)) - recipientBefore;
   const payerDelta = payerBefore - (await chain.balanceOf(wallet.address));
@@ -122,7 +122,7 @@ test(`service-worker death around pre-emptive payments (seed ${SEED}): every cal
   const sw = await ext.serviceWorker();
   await expect.poll(async () => (await readStore(sw)).payments.filter((p) => p.status === 'reserved').length, { timeout: 30_000 }).toBe(0);
   const store = await readStore(sw);
-  const remote = await facilitatorSession(stack, store.sessions[0]!.secretId);
+  const remote = await facilitatorSession(stack, store.sessions[0]!.grant.sessionId);
   const onChain = (await chain.balanceOf(stack.api.recipient)) - recipientBefore;
   securityRow('worker death', 'pre-emptive: calls paid on their first send (no 402 round trip)', '≥ 1', firstSendPaid >= 1 ? '≥ 1' : '0');
   securityRow('worker death', 'pre-emptive with worker stops: ledger = facilitator = chain', `${12n * price} = ${12n * price} = ${12n * price}`, `${store.sessions[0]!.spent} = ${remote.spent} = ${onChain}`);

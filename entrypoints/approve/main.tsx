@@ -5,7 +5,7 @@ import { ApprovalView } from '../../components/ApprovalView';
 import { useNow } from '../../components/hooks';
 import { uiCall } from '../../components/rpc';
 import '../../components/styles.css';
-import type { ApprovalState } from '../../lib/background/approvals';
+import type { ApprovalState } from '../../lib/messaging/approval';
 
 const id = new URLSearchParams(location.search).get('id') ?? '';
 
@@ -23,14 +23,14 @@ function App() {
       if (m.type === 'state' && m.state) setState(m.state);
     });
     const ping = setInterval(() => port.postMessage({ type: 'ping' }), 20_000);
-    uiCall<ApprovalState | null>('approval.get', { id }).then((s) => (s ? setState(s) : setMissing(true)), () => setMissing(true));
+    uiCall('approval.get', { id }).then((s) => (s ? setState(s) : setMissing(true)), () => setMissing(true));
     return () => {
       clearInterval(ping);
       port.disconnect();
     };
   }, []);
 
-  const decide = useCallback(async (params: Record<string, unknown>) => {
+  const decide = useCallback(async (params: { approve: boolean; cap?: string; expiresIn?: number }) => {
     setBusy(true);
     setError(null);
     try {

@@ -1,10 +1,9 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { browser } from 'wxt/browser';
-import { OptionsView, type ClearedCounts } from '../../components/OptionsView';
+import { OptionsView } from '../../components/OptionsView';
 import { uiCall } from '../../components/rpc';
 import '../../components/styles.css';
-import type { PersonalDataExport } from '../../lib/background/personal-data';
 import type { Settings } from '../../lib/settings';
 
 const manifest = browser.runtime.getManifest();
@@ -17,19 +16,19 @@ const about = {
 function App() {
   const [settings, setSettings] = useState<Settings | null>(null);
   useEffect(() => {
-    void uiCall<Settings>('settings.get').then(setSettings);
+    void uiCall('settings.get', {}).then(setSettings);
   }, []);
   if (!settings) return <p className="muted">Loading…</p>;
   return (
     <OptionsView
       settings={settings}
       about={about}
-      onSave={async (patch) => setSettings(await uiCall<Settings>('settings.set', patch as Record<string, unknown>))}
+      onSave={async (patch) => setSettings(await uiCall('settings.set', patch))}
       // The background gathers the data (pages never read the ledger's secrets); the version says which build wrote it.
-      onExport={async () => ({ ...(await uiCall<PersonalDataExport>('data.export')), extensionVersion: about.version })}
+      onExport={async () => ({ ...(await uiCall('data.export', {})), extensionVersion: about.version })}
       onClear={async () => {
-        const counts = await uiCall<ClearedCounts>('data.clear', { confirm: 'delete-everything' });
-        setSettings(await uiCall<Settings>('settings.get'));
+        const counts = await uiCall('data.clear', { confirm: 'delete-everything' });
+        setSettings(await uiCall('settings.get', {}));
         return counts;
       }}
     />

@@ -1,14 +1,14 @@
 import { RpcCode, WalletError } from '../errors';
-import type { ApprovalBroker, ApprovalDecision, ApprovalPrompt } from './service';
+import type { ApprovalDecision, ApprovalPrompt, ApprovalState, ApprovalStep } from '../messaging/approval';
 import type { PageCaller } from './sender';
 
-export type ApprovalStep = 'waiting' | 'wallet' | 'registering' | 'done' | 'failed';
+export type { ApprovalState, ApprovalStep } from '../messaging/approval';
 
-export interface ApprovalState {
-  prompt: ApprovalPrompt;
-  step: ApprovalStep;
-  message?: string;
-  tabId: number;
+export interface ApprovalBroker {
+  /** Resolves with the person's decision; rejects with a WalletError (4001) when they decline. */
+  request(prompt: ApprovalPrompt, caller: PageCaller): Promise<ApprovalDecision>;
+  /** Progress shown in the approval window while the wallet and facilitator work. */
+  progress?(promptId: string, step: 'wallet' | 'registering' | 'done' | 'failed', message?: string): void;
 }
 
 export interface ApprovalWindowOps {

@@ -1,3 +1,4 @@
+import type { ActionPorts, TabsPorts } from './browser-ports';
 import type { SessionRecord } from '../sessions/types';
 import { remainingOf } from '../sessions/types';
 
@@ -26,4 +27,46 @@ export function compact(value: number): string {
 
 function trim(s: string): string {
   return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+export interface BadgeDeps {
+  action: ActionPorts;
+  tabs: TabsPorts;
+  /** This origin's sessions (from the store). */
+  sessionsOf(origin: string): Promise<SessionRecord[]>;
+  now?: () => number;
+}
+
+/**
+ * Keeps each tab's badge on its origin's remaining budget. Badges follow payments, which can come
+ * hundreds a second: each tab is refreshed at most every 250 ms.
+ */
+export function createBadges(deps: BadgeDeps): { update(tabId: number, url?: string): Promise<void>; schedule(tabId: number): void } {
+  const timers = new Map<number, ReturnType<typeof setTimeout>>();
+  async function update(tabId: number, url?: string): Promise<void> {
+    try {
+      const tabUrl = url ?? (await deps.tabs.get(tabId)).url;
+      const origin = tabUrl && /^https?:/.test(tabUrl) ? new URL(tabUrl).origin : null;
+      const sessions = origin ? await deps.sessionsOf(origin) : [];
+      const { text, title } = badgeFor(sessions, (deps.now ?? Date.now)());
+      await deps.action.setBadgeText({ tabId, text });
+      await deps.action.setTitle({ tabId, title });
+      if (text) await deps.action.setBadgeBackgroundColor({ tabId, color: '#1f6feb' });
+    } catch {
+      // Tab gone or not ours to read: nothing to show.
+    }
+  }
+  return {
+    update,
+    schedule(tabId) {
+      if (timers.has(tabId)) return;
+      timers.set(
+        tabId,
+        setTimeout(() => {
+          timers.delete(tabId);
+          void update(tabId);
+        }, 250),
+      );
+    },
+  };
 }

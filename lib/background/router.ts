@@ -1,8 +1,8 @@
 import { RpcCode, WalletError, toWalletError, type SerializedWalletError } from '../errors';
-import { PAGE_METHODS, isPageMethod, type SecurityClass } from '../messaging/page-methods';
+import { PAGE_METHODS, isPageMethod, type PageHandlers, type PageMethod, type PageParams, type PageResults, type SecurityClass } from '../messaging/methods';
+import { reasonMessage } from '../messaging/reasons';
 import { RateLimiter } from './rate-limit';
 import type { PageCaller } from './sender';
-import type { WalletService } from './service';
 
 export type RouterReply = { result: unknown } | { error: SerializedWalletError };
 
@@ -11,9 +11,17 @@ export interface RouterOptions {
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
+/** Why the parameters failed, in one line (the page sees it; no input is echoed back). */
+export function paramsError(method: string, issues: readonly { path: PropertyKey[]; message: string }[]): WalletError {
+  const issue = issues[0];
+  return new WalletError(RpcCode.InvalidParams, 'invalid_params', `Invalid ${method} parameters${issue ? `: ${issue.path.map(String).join('.') || 'params'} ${issue.message}` : ''}.`);
+}
+
 /**
- * One router for everything a web page can ask. The caller was derived from the browser's sender
- * before this point; the payload's own claims about origin or identity are never read.
+ * One router for everything a web page can ask, dispatching from the method table
+ * (lib/messaging/methods.ts): schema, security class and rate rule come from there. The caller was
+ * derived from the browser's sender before this point; the payload's own claims about origin or
+ * identity are never read.
  */
 export class PageRouter {
   // A dapp's burst of 200 concurrent paid calls passes; a page firing 1,000 402s a second settles
@@ -21,7 +29,7 @@ export class PageRouter {
   private readonly limits: Record<SecurityClass, RateLimiter>;
 
   constructor(
-    private readonly service: WalletService,
+    private readonly handlers: PageHandlers<PageCaller>,
     private readonly options: RouterOptions = {},
   ) {
     const now = options.now ?? Date.now;
@@ -51,39 +59,22 @@ export class PageRouter {
     if (!isPageMethod(method)) {
       throw new WalletError(RpcCode.Unsupported, 'unsupported_method', `Unsupported method ${JSON.stringify(String(method).slice(0, 40))}.`);
     }
+    return this.run(method, caller, params);
+  }
+
+  private async run<M extends PageMethod>(method: M, caller: PageCaller, raw: unknown): Promise<PageResults[M] | { pay: false; reason: 'rate_limited'; message: string }> {
     const spec = PAGE_METHODS[method];
-    const parsed = spec.params.safeParse(params ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `Invalid ${method} parameters${issue ? `: ${issue.path.join('.') || 'params'} ${issue.message}` : ''}.`);
+    const parsed = spec.params.safeParse(raw ?? {});
+    if (!parsed.success) throw paramsError(method, parsed.error.issues);
+    const rate = spec.rate;
+    if (rate !== 'never') {
+      const bucket = rate.bucket === 'own' ? `${caller.origin}#${method}` : caller.origin;
+      if (!this.limits[spec.security].take(bucket)) {
+        if (rate.onLimit === 'decline') return { pay: false, reason: 'rate_limited', message: reasonMessage('rate_limited') };
+        throw new WalletError(RpcCode.LimitExceeded, 'rate_limited', reasonMessage('rate_limited'));
+      }
     }
-    // `report` and `cancel` finish money already reserved: never rate-limit them.
-    // `prepay` has its own bucket: a page asking before each call must not eat the budget of the
-    // `pay`s that follow when pre-emption does not apply.
-    const bucket = method === 'prepay' ? `${caller.origin}#prepay` : caller.origin;
-    if (method !== 'report' && method !== 'cancel' && !this.limits[spec.security].take(bucket)) {
-      if (method === 'pay' || method === 'prepay') return { pay: false, reason: 'rate_limited', message: 'Too many payment requests from this site; slow down.' };
-      throw new WalletError(RpcCode.LimitExceeded, 'rate_limited', 'Too many requests from this site; slow down.');
-    }
-    const p = parsed.data as never;
-    switch (method) {
-      case 'requestSession':
-        return this.service.requestSession(caller, p);
-      case 'getSessions':
-        return this.service.getSessions(caller);
-      case 'endSession':
-        await this.service.endSession(caller, (p as { id: string }).id);
-        return null;
-      case 'pay':
-        return this.service.pay(caller, p);
-      case 'report':
-        return this.service.report(caller, p);
-      case 'prepay':
-        return this.service.prepay(caller, p);
-      case 'cancel':
-        return this.service.cancel(caller, p);
-      case 'subscribe':
-        return null;
-    }
+    const handler: PageHandlers<PageCaller>[M] = this.handlers[method];
+    return handler(caller, parsed.data as PageParams<M>);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The caller's identity comes from the browser's `MessageSender`, never from the message body
- * (design §6.3). Frame-aware: `sender.origin`/`sender.url` describe the frame that sent it, so a
+ * (docs/architecture.md §3.3). Frame-aware: `sender.origin`/`sender.url` describe the frame that sent it, so a
  * cross-origin iframe is its own origin.
  */
 export interface SenderLike {

@@ -1,32 +1,16 @@
-import type { PaymentOption } from '../x402/codec';
-import type { ChainFamily, NetworkInfo } from '../x402/networks';
+/**
+ * The chain plug-in surface. One folder per family (`lib/chains/<family>/`) implements it; the core
+ * never compares a family literal and never compares two addresses itself: it asks the adapter.
+ */
 
-/** Everything needed to open a session on one chain, after the person approved the terms. */
-export interface SessionTerms {
-  network: NetworkInfo;
-  /** The facilitator's own spelling of the network, sent back in `POST /sessions`. */
-  facilitatorNetwork: string;
-  asset: string;
-  recipient: string;
-  spender: string;
-  cap: bigint;
-  /** Seconds from now until the session ends. */
-  expiresIn: number;
-}
-
-/** The one transaction the person's wallet signs. Serialisable: it crosses into the signer chunk. */
-export type ApproveRequest =
-  | { family: 'evm'; chainId: number; token: `0x${string}`; spender: `0x${string}`; amount: string; data: `0x${string}` }
-  | { family: 'stellar'; network: string; asset: string; spender: string; amount: string; expirationLedger: number }
-  | { family: 'solana'; network: string; asset: string; spender: string; amount: string; expirationUnix: number };
-
-/** What the signer chunk hands back once the approve is on chain. */
-export interface ApprovalResult {
-  /** The payer (wallet account) that signed. */
-  user: string;
-  txHash: string;
-  /** Chain-specific extras (Solana: approveTxBase64, authMessage, authSignature). */
-  extra?: Record<string, string>;
+/** A network as the core handles it, whatever the server's spelling. */
+export interface NetworkInfo {
+  /** Canonical CAIP-2 id, used for matching and storage. */
+  id: string;
+  /** The chain family that owns it (the registry's key). */
+  family: string;
+  /** EVM chain id; undefined for other families. */
+  chainId?: number;
 }
 
 export interface TokenInfo {
@@ -35,21 +19,68 @@ export interface TokenInfo {
   name?: string;
 }
 
+/** What a chain family knows about its networks, without any chain SDK: pure data and parsing. */
+export interface ChainNetworks {
+  readonly family: string;
+  /** The canonical network for any spelling of this family (CAIP-2, facilitator and v1 aliases), else null. */
+  match(name: string): NetworkInfo | null;
+  /** Human names of the networks this family knows. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Public read-only RPC endpoints per network, tried in order. */
+  readonly defaultRpc: Readonly<Record<string, readonly string[]>>;
+  /** Tokens known without asking a chain (shown as verified), keyed by network then address key. */
+  readonly knownTokens: Readonly<Record<string, Readonly<Record<string, TokenInfo & { address: string }>>>>;
+  /** The key of this family's addresses in a facilitator's `/supported` `signers` (e.g. `eip155:*`). */
+  readonly signersKey: string;
+  /** The asset a dapp gets when it names none (USDC where there is one). */
+  readonly defaultAsset: Readonly<Record<string, string>>;
+  /** A link to a transaction on this network's explorer, when it has one. */
+  explorerTx?(network: string, hash: string): string | null;
+  /** The form two addresses are compared in: EVM lower-cases hex, the other families compare exactly. */
+  addressKey(address: string): string;
+}
+
 /**
- * One chain family. EVM is implemented now; Stellar (SAC approve + transfer_from, expiry in
- * ledgers) and Solana (Inco approve_checked + auth message) implement the same surface.
+ * One chain family: its networks, address rules, token reads and the transactions the person's
+ * wallet signs. The wallet part runs in a lazily injected signer chunk (`signer.file`), never in the
+ * background.
  */
-export interface ChainAdapter {
-  readonly family: ChainFamily;
+export interface ChainAdapter extends ChainNetworks {
+  /** Is this a well-formed account or token address on this family? */
   isAddress(value: string): boolean;
-  sameAddress(a: string, b: string): boolean;
-  /** Session expiry as unix seconds, and the field the facilitator expects for it. */
-  expiry(expiresIn: number, nowSeconds: number, latestLedger?: number): { expiresAt: number; wire: Record<string, number> };
-  approveRequest(terms: SessionTerms, nowSeconds: number): ApproveRequest;
-  /** Body of `POST /sessions` once the approve landed. */
-  sessionBody(terms: SessionTerms, approval: ApprovalResult, nowSeconds: number): Record<string, unknown>;
-  /** `payload` inside PAYMENT-SIGNATURE / X-PAYMENT for a session payment. */
-  paymentPayload(sessionId: string, option: PaymentOption): Record<string, unknown>;
   readToken(rpcUrl: string, asset: string): Promise<TokenInfo>;
   readAllowance(rpcUrl: string, asset: string, owner: string, spender: string): Promise<bigint>;
+  /** The request the signer chunk executes to approve `spender` for `amount` of `asset`. */
+  approveRequest(input: ApproveInput): WalletRequest;
+  /** The signer chunk for this family: the file injected into the tab and its entry point's name. */
+  readonly signer: { file: string; entry: string };
 }
+
+export interface ApproveInput {
+  network: NetworkInfo;
+  asset: string;
+  spender: string;
+  amount: bigint;
+  /** Unix seconds: families whose approvals expire on chain use it. */
+  expiresAt: number;
+}
+
+/** Serialisable: it crosses into the tab's MAIN world. `kind` selects the signer chunk's routine. */
+export interface WalletRequest {
+  kind: string;
+  /** Canonical network id the request is for. */
+  network: string;
+  [key: string]: unknown;
+}
+
+/** What the signer chunk hands back once the wallet step landed. */
+export interface WalletResult {
+  /** The payer (wallet account) that signed. */
+  user: string;
+  txHash: string;
+  /** Family-specific extras (Solana: approveTxBase64, authMessage, authSignature). */
+  extra?: Record<string, string | number>;
+}
+
+/** The signer chunk's reply, as it crosses back from the page. */
+export type SignerOutcome = ({ ok: true } & WalletResult) | { ok: false; code: number; reason: string; message: string };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseUntrustedJson } from '../x402/json';
-import { normalizeNetwork } from '../x402/networks';
+import { resolveNetwork } from '../chains/networks';
+import type { NetworkInfo } from '../chains/types';
 import { normalizeBaseUrl, parseFacilitatorUrl } from './url';
 
 export type FacilitatorErrorCode =
@@ -25,7 +26,8 @@ export class FacilitatorError extends Error {
 }
 
 const MAX_RESPONSE = 256 * 1024;
-const atomic = z.string().regex(/^(0|[1-9][0-9]{0,77})$/);
+const SUPPORTED_TTL_MS = 30_000;
+export const ATOMIC_AMOUNT = z.string().regex(/^(0|[1-9][0-9]{0,77})$/);
 
 const SupportedSchema = z
   .object({
@@ -45,30 +47,7 @@ const SupportedSchema = z
   })
   .loose();
 export type SupportedResponse = z.infer<typeof SupportedSchema>;
-
-const OpenedSchema = z
-  .object({
-    sessionId: z.string().min(8).max(512),
-    cap: atomic.optional(),
-    spent: atomic.optional(),
-    spender: z.string().max(128).optional(),
-  })
-  .loose();
-export type OpenedSession = z.infer<typeof OpenedSchema>;
-
-const RemoteSchema = z
-  .object({
-    id: z.string().max(512).optional(),
-    cap: atomic,
-    spent: atomic,
-    recipient: z.string().max(128).optional(),
-    asset: z.string().max(128).optional(),
-    expiresAt: z.number().optional(),
-    expirationLedger: z.number().optional(),
-    expirationUnix: z.number().optional(),
-  })
-  .loose();
-export type RemoteSession = z.infer<typeof RemoteSchema>;
+export type SupportedKind = SupportedResponse['kinds'][number];
 
 export interface FacilitatorClientOptions {
   fetch?: typeof fetch;
@@ -78,12 +57,16 @@ export interface FacilitatorClientOptions {
   registrationTimeoutMs?: number;
 }
 
-/** HTTP client for a session facilitator. Every answer is validated; every failure is typed. */
+/**
+ * HTTP client for an x402 facilitator: bounded, typed, validated. The parts every scheme shares
+ * (`/supported`) live here; each scheme adds its own endpoints on top (lib/schemes/<id>/).
+ */
 export class FacilitatorClient {
   readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
-  private readonly registrationTimeoutMs: number;
+  readonly registrationTimeoutMs: number;
+  private supportedCache: { until: number; value: Promise<SupportedResponse> } | null = null;
 
   constructor(url: string, options: FacilitatorClientOptions = {}) {
     const parsed = parseFacilitatorUrl(url);
@@ -94,56 +77,37 @@ export class FacilitatorClient {
     this.registrationTimeoutMs = options.registrationTimeoutMs ?? 60_000;
   }
 
+  /** `GET /supported`, kept briefly: one approval asks for it more than once. */
   async supported(): Promise<SupportedResponse> {
+    const now = Date.now();
+    if (this.supportedCache && this.supportedCache.until > now) return this.supportedCache.value;
+    const value = this.fetchSupported();
+    this.supportedCache = { until: now + SUPPORTED_TTL_MS, value };
+    value.catch(() => {
+      if (this.supportedCache?.value === value) this.supportedCache = null;
+    });
+    return value;
+  }
+
+  private async fetchSupported(): Promise<SupportedResponse> {
     const { status, json } = await this.request('GET', `${this.baseUrl}/supported`);
     if (status !== 200) throw new FacilitatorError('http_error', `GET /supported answered ${status}`, status);
     return this.validate(SupportedSchema, json, '/supported');
   }
 
-  /**
-   * The address the person must approve: the `session` kind's `extra.spender`, else its
-   * `extra.facilitatorAddress`, else the family's first signer (x402-protocol.md §5).
-   */
-  async discoverSpender(network: string): Promise<{ spender: string; extra: Record<string, unknown> }> {
-    const info = normalizeNetwork(network);
-    if (!info) throw new FacilitatorError('unsupported_network', `Unknown network ${network}`);
+  /** The facilitator's kind for this scheme on this network (any spelling of it), if it lists one. */
+  async supportedKind(scheme: string, network: NetworkInfo): Promise<SupportedKind | null> {
     const supported = await this.supported();
-    const kind = supported.kinds.find((k) => k.scheme === 'session' && normalizeNetwork(k.network)?.id === info.id);
-    if (!kind) throw new FacilitatorError('unsupported_network', `This facilitator has no session scheme on ${network}.`);
-    const extra = kind.extra ?? {};
-    const fromExtra = [extra.spender, extra.facilitatorAddress].find((v): v is string => typeof v === 'string' && v.length > 0);
-    const signerKey = info.family === 'evm' ? 'eip155:*' : info.family === 'stellar' ? 'stellar:*' : 'solana:*';
-    const spender = fromExtra ?? supported.signers?.[signerKey]?.[0];
-    if (!spender) throw new FacilitatorError('bad_response', 'The facilitator does not say which address to approve.');
-    return { spender, extra };
+    return supported.kinds.find((k) => k.scheme === scheme && resolveNetwork(k.network)?.id === network.id) ?? null;
   }
 
-  /**
-   * Its answer carries the session id, which cannot be recovered later (a late 201 after we gave up
-   * is a session nobody can use), so this call waits much longer than the others.
-   */
-  async openSession(endpoint: string, body: Record<string, unknown>): Promise<OpenedSession> {
-    const { status, json } = await this.request('POST', endpoint, body, this.registrationTimeoutMs);
-    if (status === 201 || status === 200) return this.validate(OpenedSchema, json, 'POST /sessions');
-    const reason = errorText(json);
-    if (status >= 400 && status < 500) throw new FacilitatorError('rejected', `The facilitator refused the session: ${reason ?? `HTTP ${status}`}`, status);
-    throw new FacilitatorError('http_error', `POST /sessions answered ${status}${reason ? `: ${reason}` : ''}`, status);
-  }
-
-  async getSession(sessionId: string): Promise<RemoteSession> {
-    const { status, json } = await this.request('GET', `${this.baseUrl}/sessions/${encodeURIComponent(sessionId)}`);
-    if (status === 404) throw new FacilitatorError('not_found', 'The facilitator does not know this session.', 404);
-    if (status !== 200) throw new FacilitatorError('http_error', `GET /sessions/:id answered ${status}`, status);
-    return this.validate(RemoteSchema, json, 'GET /sessions/:id');
-  }
-
-  private validate<T>(schema: z.ZodType<T>, json: unknown, what: string): T {
+  validate<T>(schema: z.ZodType<T>, json: unknown, what: string): T {
     const r = schema.safeParse(json);
     if (!r.success) throw new FacilitatorError('bad_response', `The facilitator's answer to ${what} is malformed.`);
     return r.data;
   }
 
-  private async request(method: 'GET' | 'POST', url: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<{ status: number; json: unknown }> {
+  async request(method: 'GET' | 'POST', url: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<{ status: number; json: unknown }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
@@ -162,9 +126,10 @@ export class FacilitatorClient {
         throw new FacilitatorError('unreachable', `Could not reach the facilitator at ${new URL(url).host}.`);
       }
       const text = await readBounded(res, MAX_RESPONSE, controller);
+      if (text === OVERSIZED) throw new FacilitatorError('bad_response', 'The facilitator sent an oversized answer.', res.status);
       if (text === null) {
         if (controller.signal.aborted) throw new FacilitatorError('timeout', `The facilitator did not answer within ${timeoutMs} ms.`);
-        throw new FacilitatorError('bad_response', 'The facilitator sent an oversized or unreadable answer.', res.status);
+        throw new FacilitatorError('bad_response', 'The facilitator sent an unreadable answer.', res.status);
       }
       const parsed = text === '' ? { ok: true as const, value: null } : parseUntrustedJson(text);
       if (!parsed.ok) {
@@ -178,14 +143,17 @@ export class FacilitatorClient {
   }
 }
 
-function errorText(json: unknown): string | undefined {
+export function errorText(json: unknown): string | undefined {
   if (typeof json === 'object' && json !== null && typeof (json as { error?: unknown }).error === 'string') {
     return (json as { error: string }).error.slice(0, 300);
   }
   return undefined;
 }
 
-async function readBounded(res: Response, max: number, controller: AbortController): Promise<string | null> {
+const OVERSIZED = Symbol('oversized');
+
+/** The body as text, at most `max` bytes: OVERSIZED past that (and the download is cut), null when unreadable. */
+async function readBounded(res: Response, max: number, controller: AbortController): Promise<string | null | typeof OVERSIZED> {
   try {
     if (!res.body) return '';
     const reader = res.body.getReader();
@@ -197,7 +165,7 @@ async function readBounded(res: Response, max: number, controller: AbortControll
       size += value.byteLength;
       if (size > max) {
         controller.abort();
-        return null;
+        return OVERSIZED;
       }
       chunks.push(value);
     }

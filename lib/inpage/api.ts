@@ -17,10 +17,10 @@ export interface PageApi {
 /** Builds `window.x402session`. Results are plain copies; errors carry EIP-1193 codes. */
 export function createPageApi(n: Natives, channel: Channel, payingFetch: typeof fetch): PageApi {
   const handlers: Record<EventName, Set<Handler>> = { payment: new Set(), paymentFailed: new Set(), sessionChanged: new Set() };
-  let subscribed = false;
+  let listening = false;
 
   async function call(method: string, params: unknown): Promise<unknown> {
-    const reply = n.parseInert(await channel.request(method, params)) as Record<string, any>;
+    const reply = n.parseInert(await channel.request(method, params)) as { result?: unknown; error?: { code?: unknown; reason?: unknown; message?: unknown } };
     if (reply.error) {
       const err = new Error(String(reply.error.message)) as Error & { code: number; reason: string };
       err.code = Number(reply.error.code);
@@ -55,9 +55,11 @@ export function createPageApi(n: Natives, channel: Channel, payingFetch: typeof 
     on(event, handler) {
       if (!n.hasOwn(handlers, event) || typeof handler !== 'function') return;
       handlers[event].add(handler as Handler);
-      if (event === 'sessionChanged' && !subscribed) {
-        subscribed = true;
-        void channel.request('subscribe', {});
+      if (event === 'sessionChanged' && !listening) {
+        // Pushes reach a frame over its relay's port, which opens with the frame's first call:
+        // make one (a read of this origin's own sessions) so a dapp that only listens hears them.
+        listening = true;
+        void channel.request('getSessions', {});
       }
     },
     off(event, handler) {

@@ -14,13 +14,11 @@ export interface Natives {
   jsonStringify: (value: unknown) => string;
   headersGet: (h: Headers, name: string) => string | null;
   headersHas: (h: Headers, name: string) => boolean;
-  headersSet: (h: Headers, name: string, value: string) => void;
   requestClone: (r: Request) => Request;
   responseClone: (r: Response) => Response;
   responseText: (r: Response) => Promise<string>;
   dispatch: (target: EventTarget, event: Event) => boolean;
   listen: (target: EventTarget, type: string, fn: (e: Event) => void) => void;
-  unlisten: (target: EventTarget, type: string, fn: (e: Event) => void) => void;
   randomHex: (bytes: number) => string;
   /** JSON.parse into null-prototype objects: reading a missing key never reaches a page getter. */
   parseInert: (text: string) => unknown;
@@ -103,13 +101,11 @@ export function captureNatives(win: typeof globalThis): Natives {
     jsonStringify: bind.call(JSON.stringify, JSON) as (v: unknown) => string,
     headersGet: uncurry(HeadersProto.get as AnyFn) as Natives['headersGet'],
     headersHas: uncurry(HeadersProto.has as AnyFn) as Natives['headersHas'],
-    headersSet: uncurry(HeadersProto.set as AnyFn) as Natives['headersSet'],
     requestClone: uncurry(win.Request.prototype.clone as AnyFn) as Natives['requestClone'],
     responseClone: uncurry(win.Response.prototype.clone as AnyFn) as Natives['responseClone'],
     responseText: uncurry(win.Response.prototype.text as AnyFn) as Natives['responseText'],
     dispatch: uncurry(ET.dispatchEvent as AnyFn) as Natives['dispatch'],
     listen: uncurry(ET.addEventListener as AnyFn) as Natives['listen'],
-    unlisten: uncurry(ET.removeEventListener as AnyFn) as Natives['unlisten'],
     randomHex(bytes: number) {
       const buf = new Uint8Array(bytes);
       getRandomValues(crypto, buf);

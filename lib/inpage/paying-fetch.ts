@@ -1,7 +1,8 @@
 import { MAX_PAYMENT_REQUIRED_HEADER, MAX_PAYMENT_RESPONSE_HEADER, MAX_V1_BODY } from '../x402/limits';
+import { routeKey } from '../messaging/route-key';
 import type { Channel } from './channel';
 import type { Natives } from './natives';
-import { redactResponse, sessionIdOf } from './redact';
+import { redactResponse } from './redact';
 
 export type PageEvent = 'payment' | 'paymentFailed';
 
@@ -11,7 +12,38 @@ export interface PayingFetchDeps {
   emit(event: PageEvent, data: unknown): void;
 }
 
-type Reply = Record<string, any>;
+/**
+ * A reply from the background, as parsed here (null-prototype objects): the fields of `pay` /
+ * `prepay` / `report` results and errors that this script reads. Everything is `unknown` until used.
+ */
+interface Reply {
+  result?: Reply;
+  error?: Reply;
+  pay?: unknown;
+  attemptId?: unknown;
+  header?: { name?: unknown; value?: unknown };
+  redact?: unknown;
+  reason?: unknown;
+  message?: unknown;
+  session?: unknown;
+  outcome?: unknown;
+  route?: unknown;
+  amount?: unknown;
+  transaction?: unknown;
+}
+
+/** The strings of the grant the background named as never page-visible (e.g. the session id). */
+function secretsOf(decision: Reply): string[] {
+  const list = decision.redact as unknown;
+  const out: string[] = [];
+  if (list && typeof (list as ArrayLike<unknown>).length === 'number') {
+    for (let i = 0; i < (list as ArrayLike<unknown>).length; i++) {
+      const v = (list as ArrayLike<unknown>)[i];
+      if (typeof v === 'string' && v.length >= 8) out[out.length] = v;
+    }
+  }
+  return out;
+}
 
 function clip(value: string | null, max: number): string | null {
   // One past the limit, so the background's codec names the problem instead of a schema error.
@@ -19,7 +51,7 @@ function clip(value: string | null, max: number): string | null {
 }
 
 /**
- * The page's `fetch`, paying x402 402s through the background (design §3):
+ * The page's `fetch`, paying x402 402s through the background (docs/architecture.md §2):
  * clone before the first send; a 402 without x402 data, or one we will not pay, goes back to the
  * page untouched; a payable one is retried exactly once with the header the background reserved
  * for; a request that already carried a payment header is never paid.
@@ -33,9 +65,8 @@ function clip(value: string | null, max: number): string | null {
  * so page getters on Object.prototype (`then`, `signal`, …) never see it.
  */
 export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof fetch {
-  /** Routes this page has paid, as "METHOD url-without-query" (no secrets). */
+  /** Routes this page has paid, by the background's own route key (no secrets). */
   const knownRoutes = new Set<string>();
-  const routeOf = (url: string, method: string) => `${method} ${n.stringSplit(n.stringSplit(url, '#')[0]!, '?')[0]}`;
 
   const fail = (url: string, method: string, reason: string, message: string, session?: unknown) =>
     emit('paymentFailed', { url, method, reason, message, ...(session ? { session } : {}) });
@@ -46,11 +77,11 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
    * the ledger, so it is re-sent until it lands: otherwise money that moved stays "reserved" until
    * reconciliation. `pay` is retried once: the attempt id makes the retry reuse its reservation.
    */
-  const workerGone = (reason: unknown) => reason === 'extension_unavailable' || reason === 'no_reply';
+  const workerGone = (reason: unknown) => reason === 'extension_unavailable';
   const callWithRetry = async (method: string, params: unknown, attempts: number): Promise<string> => {
     for (let i = 0; ; i++) {
       const raw = await channel.request(method, params);
-      const reason = ((n.parseInert(raw) as Reply).error as Reply | undefined)?.reason;
+      const reason = (n.parseInert(raw) as Reply).error?.reason;
       if (!workerGone(reason) || i + 1 >= attempts) return raw;
       await new Promise((r) => n.setTimeout(r, 50 * 2 ** i));
     }
@@ -61,11 +92,11 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
   async function decide(method: 'pay' | 'prepay', params: Record<string, unknown>, url: string, verb: string, quiet: boolean): Promise<Reply | null> {
     const attemptId = params.attemptId as string;
     const reply = n.parseInert(await callWithRetry(method, params, 2)) as Reply;
-    const decision = reply.result as Reply | undefined;
-    if (decision && decision.pay === true) return decision;
-    const err = reply.error as Reply | undefined;
+    const decision = reply.result;
+    if (decision && decision.pay === true && decision.header) return decision;
+    const err = reply.error;
     // No answer at all: a reservation may exist that we will never use. Free it.
-    if (!decision && workerGone(err?.reason)) void callWithRetry('cancel', { attemptId }, 6);
+    if (!decision && workerGone(err?.reason)) void report({ attemptId, sent: false, status: 0, paymentResponse: null, paymentRequired: null });
     if (!quiet) {
       if (decision) fail(url, verb, String(decision.reason), String(decision.message), decision.session);
       else fail(url, verb, String(err?.reason ?? 'extension_error'), String(err?.message ?? 'The wallet extension failed.'));
@@ -75,16 +106,18 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
 
   /** Send `base` with the reserved header and report what came back. Returns the raw response. */
   async function sendPaid(base: Request, decision: Reply, url: string, verb: string, quiet: boolean): Promise<Response> {
-    const ticket = String(decision.ticket);
+    const attemptId = String(decision.attemptId);
     if (n.requestSignal(base).aborted) {
-      void report({ ticket, status: 0, paymentResponse: null, paymentRequired: null, sent: false });
+      void report({ attemptId, sent: false, status: 0, paymentResponse: null, paymentRequired: null });
       throw new DOMException('The operation was aborted.', 'AbortError');
     }
     const record = n.inert() as Record<string, string>;
     n.headersForEach(n.requestHeaders(base), (value, name) => {
       record[name] = value;
     });
-    record[String(decision.header.name)] = String(decision.header.value);
+    // `decide` only hands over decisions that carry a header.
+    const header = decision.header as { name: unknown; value: unknown };
+    record[String(header.name)] = String(header.value);
     const init = n.inert();
     init.headers = record;
     let res: Response;
@@ -93,17 +126,18 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     } catch (error) {
       // Unknown whether it reached the server: the background keeps the reservation and asks the
       // facilitator later. The page sees the same network error a plain fetch would give.
-      void report({ ticket, status: 0, paymentResponse: null, paymentRequired: null });
+      void report({ attemptId, sent: true, status: 0, paymentResponse: null, paymentRequired: null });
       throw error;
     }
     const headers = n.responseHeaders(res);
     void report({
-      ticket,
+      attemptId,
+      sent: true,
       status: n.responseStatus(res),
       paymentResponse: clip(n.headersGet(headers, 'payment-response') ?? n.headersGet(headers, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),
       paymentRequired: clip(n.headersGet(headers, 'payment-required'), MAX_PAYMENT_REQUIRED_HEADER),
     }).then((raw) => {
-      const r = (n.parseInert(raw) as Reply).result as Reply | undefined;
+      const r = (n.parseInert(raw) as Reply).result;
       if (!r) return;
       if (r.outcome === 'settled') {
         if (typeof r.route === 'string') knownRoutes.add(r.route);
@@ -133,13 +167,13 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     const verb = n.requestMethod(request);
 
     let response: Response | null = null;
-    const route = routeOf(url, verb);
-    if (replay !== null && channel.connected && knownRoutes.has(route)) {
+    const route = routeKey(url, verb);
+    if (replay !== null && channel.connected && route !== null && knownRoutes.has(route)) {
       const decision = await decide('prepay', { url, method: verb, attemptId: n.randomHex(8) }, url, verb, true);
       if (decision === null) knownRoutes.delete(route);
       else {
         const pre = await sendPaid(request, decision, url, verb, true);
-        if (n.responseStatus(pre) !== 402) return redactResponse(n, pre, sessionIdOf(n, String(decision.header.value)));
+        if (n.responseStatus(pre) !== 402) return redactResponse(n, pre, secretsOf(decision));
         // The server wants paying anyway (price or session changed): treat its 402 as the original.
         knownRoutes.delete(route);
         response = pre;
@@ -179,6 +213,6 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       throw error;
     }
     // The server refused the payment: the page gets its original 402 (the reason is in the event).
-    return n.responseStatus(retry) === 402 ? response : redactResponse(n, retry, sessionIdOf(n, String(decision.header.value)));
+    return n.responseStatus(retry) === 402 ? response : redactResponse(n, retry, secretsOf(decision));
   };
 }

@@ -2,9 +2,10 @@ import type { Natives } from './natives';
 
 /**
  * Session facilitators echo the session in their settle response (`extensions.session.id`), and
- * resource servers pass that on in PAYMENT-RESPONSE, which the page can read. The session id is a
- * bearer credential that must never be page-visible, so the page gets the paid response with every
- * occurrence of it in the payment-response headers replaced; status, body and all else untouched.
+ * resource servers pass that on in PAYMENT-RESPONSE, which the page can read. A grant's secrets (the
+ * background names them: for `session`, the bearer session id) must never be page-visible, so the
+ * page gets the paid response with every occurrence of them in the payment-response headers
+ * replaced; status, body and all else untouched.
  */
 export const REDACTED = '[redacted]';
 
@@ -26,20 +27,22 @@ function textToBase64(n: Natives, text: string): string {
   return n.btoa(bin);
 }
 
-/** The session id inside the payment header we attached (base64 JSON `payload.sessionId`). */
-export function sessionIdOf(n: Natives, headerValue: string): string | null {
-  const text = base64ToText(n, headerValue);
-  if (text === null) return null;
-  try {
-    const id = ((n.parseInert(text) as Record<string, any>).payload as Record<string, any> | undefined)?.sessionId;
-    return typeof id === 'string' && id.length >= 8 ? id : null;
-  } catch {
-    return null;
+/** `text` with every secret replaced; null when none occurs. */
+function scrub(n: Natives, text: string, secrets: string[]): string | null {
+  let out = text;
+  let hit = false;
+  for (let i = 0; i < secrets.length; i++) {
+    const secret = secrets[i]!;
+    if (n.stringIncludes(out, secret)) {
+      out = n.arrayJoin(n.stringSplit(out, secret), REDACTED);
+      hit = true;
+    }
   }
+  return hit ? out : null;
 }
 
-export function redactResponse(n: Natives, response: Response, secret: string | null): Response {
-  if (!secret) return response;
+export function redactResponse(n: Natives, response: Response, secrets: string[]): Response {
+  if (secrets.length === 0) return response;
   const headers = n.responseHeaders(response);
   let leaks = false;
   const record = n.inert() as Record<string, string>;
@@ -48,13 +51,11 @@ export function redactResponse(n: Natives, response: Response, secret: string | 
     // Plain comparisons: no prototype method a page could have patched touches the secret.
     if (name === 'payment-response' || name === 'x-payment-response') {
       const text = base64ToText(n, value);
-      if (text !== null && n.stringIncludes(text, secret)) {
-        out = textToBase64(n, n.arrayJoin(n.stringSplit(text, secret), REDACTED));
-        leaks = true;
-      } else if (n.stringIncludes(value, secret)) {
-        out = n.arrayJoin(n.stringSplit(value, secret), REDACTED);
-        leaks = true;
-      }
+      const decoded = text === null ? null : scrub(n, text, secrets);
+      const raw = decoded === null ? scrub(n, value, secrets) : null;
+      if (decoded !== null) out = textToBase64(n, decoded);
+      else if (raw !== null) out = raw;
+      leaks ||= decoded !== null || raw !== null;
     }
     record[name] = out;
   });

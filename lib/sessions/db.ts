@@ -31,5 +31,22 @@ export class WalletDb extends Dexie {
     this.version(3).stores({
       sessions: 'id, origin, status, [origin+status], expiresAt, createdAt, [status+createdAt]',
     });
+    // v4: schemes are plug-ins. A session's scheme-private part moves into `grant`: for `session`,
+    // the facilitator's bearer id (was `secretId`) and a pending registration (was `registration`).
+    this.version(4)
+      .stores({})
+      .upgrade((tx) =>
+        tx
+          .table('sessions')
+          .toCollection()
+          .modify((row: Record<string, unknown>) => {
+            if (row.grant !== undefined) return;
+            const grant: Record<string, unknown> = { sessionId: typeof row.secretId === 'string' ? row.secretId : '' };
+            if (row.registration !== undefined) grant.registration = row.registration;
+            row.grant = grant;
+            delete row.secretId;
+            delete row.registration;
+          }),
+      );
   }
 }

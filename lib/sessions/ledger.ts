@@ -1,3 +1,4 @@
+import { sameAddress } from '../chains/networks';
 import type { WalletDb } from './db';
 import { randomId } from './ids';
 import type { PaymentRecord, SessionRecord, SessionStatus } from './types';
@@ -42,11 +43,6 @@ export interface RemoteSessionState {
   spent: bigint;
 }
 
-/** Addresses: EVM hex is case-insensitive; Stellar and Solana keys are case-sensitive. */
-function sameAddress(family: SessionRecord['family'], a: string, b: string): boolean {
-  return family === 'evm' ? a.toLowerCase() === b.toLowerCase() : a === b;
-}
-
 const CHECK_ORDER: DeclineReason[] = [
   'scheme_mismatch',
   'network_mismatch',
@@ -69,7 +65,7 @@ export function termsMismatch(s: SessionRecord, terms: Omit<PaymentTerms, 'amoun
 }
 
 /** First rule this session breaks for these terms, or null when it can pay them now. */
-export function checkSession(s: SessionRecord, terms: PaymentTerms, nowMs: number): DeclineReason | null {
+function checkSession(s: SessionRecord, terms: PaymentTerms, nowMs: number): DeclineReason | null {
   const mismatch = termsMismatch(s, terms);
   if (mismatch) return mismatch;
   // Say why in the terms a dapp expects: a used-up session is a cap problem, not a mystery.
@@ -240,10 +236,37 @@ export class Ledger {
     });
   }
 
-  /** The reservation a page attempt holds, if any (to release it when the page gave up). */
-  async reservationOf(origin: string, attemptId: string): Promise<PaymentRecord | undefined> {
-    const p = await this.db.payments.where('[origin+attemptId]').equals([origin, attemptId]).first();
-    return p?.status === 'reserved' ? p : undefined;
+  /** The payment of one page attempt (the id the page gave in `pay` / `prepay`), any status. */
+  async attempt(origin: string, attemptId: string): Promise<PaymentRecord | undefined> {
+    return this.db.payments.where('[origin+attemptId]').equals([origin, attemptId]).first();
+  }
+
+  /** Store a session just opened (active, or pending its registration). */
+  async addSession(session: SessionRecord): Promise<void> {
+    await this.db.sessions.add(session);
+  }
+
+  /**
+   * Finish a `pending` session: registered (active, with its grant and the facilitator's spent),
+   * still waiting (its grant updated), or failed for good. Only a session still pending changes.
+   */
+  async resolvePending(
+    sessionId: string,
+    outcome: { status: 'active'; grant: Record<string, unknown>; spent: bigint } | { status: 'pending'; grant: Record<string, unknown> } | { status: 'failed'; reason: string },
+  ): Promise<SessionRecord | null> {
+    return this.db.transaction('rw', this.db.sessions, async () => {
+      const s = await this.db.sessions.get(sessionId);
+      if (!s || s.status !== 'pending') return null;
+      const now = this.now();
+      const updated: SessionRecord =
+        outcome.status === 'active'
+          ? { ...s, grant: outcome.grant, spent: outcome.spent.toString(), status: 'active', statusReason: 'registered_late', updatedAt: now }
+          : outcome.status === 'pending'
+            ? { ...s, grant: outcome.grant, updatedAt: now }
+            : { ...s, grant: {}, status: 'failed', statusReason: outcome.reason, updatedAt: now };
+      await this.db.sessions.put(updated);
+      return updated;
+    });
   }
 
   /** Reservations older than `before`, across all sessions (for reconciliation after a restart). */

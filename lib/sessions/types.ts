@@ -1,26 +1,28 @@
 import type { X402SessionStatus, X402SessionView } from '../../types/x402session';
-import type { ChainFamily } from '../x402/networks';
 
 /** `pending`: approved on chain, not yet registered with the facilitator (it was unreachable). */
 export type SessionStatus = X402SessionStatus;
 export type PaymentStatus = 'reserved' | 'settled' | 'released';
 
 /**
- * A session as the background stores it. Amounts are base-unit decimal strings (IndexedDB has no
- * portable bigint); `secretId` is the facilitator's bearer session id and never leaves the
- * background except inside a payment header bound for this session's payee.
+ * A session as the background stores it, whatever its scheme. Amounts are base-unit decimal strings
+ * (IndexedDB has no portable bigint). `grant` is the scheme's private part — for `session`, the
+ * facilitator's bearer session id — and never leaves the background except inside a payment header
+ * bound for this session's payee.
  */
 export interface SessionRecord {
   /** Public handle: random, safe to show to the page and the popup. */
   id: string;
-  /** The facilitator's session id: a bearer credential. */
-  secretId: string;
   /** Full origin (scheme, host, port) of the site the person approved. */
   origin: string;
-  family: ChainFamily;
+  /** Chain family (a key of lib/chains/registry.ts). */
+  family: string;
   /** Canonical CAIP-2 network. */
   network: string;
-  scheme: 'session';
+  /** x402 scheme id (a key of lib/schemes/registry.ts). */
+  scheme: string;
+  /** Scheme-private credential and state, read only by its scheme (JSON). A bearer secret. */
+  grant: Readonly<Record<string, unknown>>;
   asset: string;
   symbol: string;
   decimals: number;
@@ -41,10 +43,8 @@ export interface SessionRecord {
   approvalTx: string;
   createdAt: number;
   updatedAt: number;
-  /** Last time `spent` was aligned with the facilitator's `GET /sessions/:id`. */
+  /** Last time `spent` was aligned with the facilitator's view. */
   reconciledAt?: number;
-  /** While `pending`: the `POST /sessions` to retry, so an approval already on chain is not lost. */
-  registration?: { endpoint: string; body: Record<string, unknown>; attempts: number; lastError: string };
 }
 
 export interface PaymentRecord {
@@ -84,6 +84,10 @@ export interface WalletEvent {
  */
 export type PublicSessionView = X402SessionView;
 
+/**
+ * What the session can still pay: the cap less what settled and what is reserved for calls in
+ * flight. The one meaning of "remaining", for the page, the popup and the badge alike.
+ */
 export function remainingOf(s: Pick<SessionRecord, 'cap' | 'spent' | 'reserved'>): bigint {
   const r = BigInt(s.cap) - BigInt(s.spent) - BigInt(s.reserved);
   return r > 0n ? r : 0n;
@@ -94,14 +98,14 @@ export function toPublicView(s: SessionRecord): PublicSessionView {
     id: s.id,
     origin: s.origin,
     network: s.network,
-    scheme: s.scheme,
+    scheme: s.scheme as PublicSessionView['scheme'],
     asset: s.asset,
     symbol: s.symbol,
     decimals: s.decimals,
     recipient: s.recipient,
     cap: s.cap,
     spent: s.spent,
-    remaining: (BigInt(s.cap) - BigInt(s.spent) > 0n ? BigInt(s.cap) - BigInt(s.spent) : 0n).toString(),
+    remaining: remainingOf(s).toString(),
     perCallMax: s.perCallMax,
     expiresAt: s.expiresAt,
     status: s.status,

@@ -1,7 +1,8 @@
 import { decodeBase64Utf8, encodeBase64Utf8 } from './base64';
 import { parseUntrustedJson, isPlainObject } from './json';
 import { MAX_PAYMENT_REQUIRED_HEADER, MAX_PAYMENT_RESPONSE_HEADER, MAX_V1_BODY } from './limits';
-import { normalizeNetwork, type NetworkInfo } from './networks';
+import { resolveNetwork, sameAddress } from '../chains/networks';
+import type { NetworkInfo } from '../chains/types';
 import {
   PaymentRequiredV1Schema,
   PaymentRequiredV2Schema,
@@ -101,13 +102,14 @@ function parse402(raw: Raw402): Result<ParsedPaymentRequired> {
 }
 
 function sameTerms(a: PaymentOption, b: PaymentOption): boolean {
+  const net = a.networkInfo;
   return (
     a.scheme === b.scheme &&
-    a.networkInfo !== null &&
-    a.networkInfo.id === b.networkInfo?.id &&
+    net !== null &&
+    net.id === b.networkInfo?.id &&
     a.amount === b.amount &&
-    a.asset.toLowerCase() === b.asset.toLowerCase() &&
-    a.payTo.toLowerCase() === b.payTo.toLowerCase()
+    sameAddress(net.family, a.asset, b.asset) &&
+    sameAddress(net.family, a.payTo, b.payTo)
   );
 }
 
@@ -142,7 +144,7 @@ function parseHeader(header: string): Result<ParsedPaymentRequired> {
       raw: entry,
       scheme: r.data.scheme,
       network: r.data.network,
-      networkInfo: normalizeNetwork(r.data.network),
+      networkInfo: resolveNetwork(r.data.network),
       amount: BigInt(r.data.amount),
       asset: r.data.asset,
       payTo: r.data.payTo,
@@ -189,7 +191,7 @@ function parseV1Body(body: string): Result<ParsedPaymentRequired> {
       raw: entry,
       scheme: r.data.scheme,
       network: r.data.network,
-      networkInfo: normalizeNetwork(r.data.network),
+      networkInfo: resolveNetwork(r.data.network),
       amount: BigInt(r.data.maxAmountRequired),
       asset: r.data.asset,
       payTo: r.data.payTo,
@@ -253,13 +255,4 @@ export function decodePaymentResponse(header: string | null | undefined): Result
   } catch {
     return { ok: false, error: 'invalid_schema' };
   }
-}
-
-/** Decode a payment header we (or someone) sent; used to recognise payment headers and in tests. */
-export function decodePaymentHeader(header: string): Result<Record<string, unknown>> {
-  const decoded = decodeJsonHeader(header.trim(), MAX_PAYMENT_REQUIRED_HEADER);
-  if (!decoded.ok) return decoded;
-  return isPlainObject(decoded.value)
-    ? { ok: true, value: decoded.value }
-    : { ok: false, error: 'invalid_schema', detail: 'not an object' };
 }

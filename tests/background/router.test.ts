@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { sessionRecord } from '../support/db';
 import { header, paymentRequiredObject } from '../support/x402';
+import { stubFacilitator } from '../support/facilitator';
 import { testService } from '../support/service';
 import type { PageCaller } from '../../lib/background/sender';
 import { callerFromSender } from '../../lib/background/sender';
 
 const A: PageCaller = { kind: 'page', origin: 'https://a.example', tabId: 1, frameId: 0 };
 const B: PageCaller = { kind: 'page', origin: 'https://b.example', tabId: 1, frameId: 3 };
-const payParams = () => ({ url: 'https://api.example/x', method: 'GET', paymentRequired: header(paymentRequiredObject()), body: null, hadPayment: false });
+let attempt = 0;
+const payParams = () => ({ url: 'https://api.example/x', method: 'GET', paymentRequired: header(paymentRequiredObject()), body: null, hadPayment: false, attemptId: (++attempt).toString(16).padStart(16, '0') });
 
 describe('PageRouter origin isolation', () => {
   async function withSessionForA() {
@@ -38,10 +40,10 @@ describe('PageRouter origin isolation', () => {
     expect(await db.payments.count()).toBe(0);
   });
 
-  it('a report for another origin\'s ticket is unauthorized and changes nothing', async () => {
+  it('a report for another origin\'s attempt is unauthorized and changes nothing', async () => {
     const { router, db, s } = await withSessionForA();
-    const paid = (await router.handle(A, { method: 'pay', params: payParams() })) as { result: { ticket: string } };
-    const forged = await router.handle(B, { method: 'report', params: { ticket: paid.result.ticket, status: 200, paymentResponse: null, paymentRequired: null } });
+    const paid = (await router.handle(A, { method: 'pay', params: payParams() })) as { result: { attemptId: string } };
+    const forged = await router.handle(B, { method: 'report', params: { attemptId: paid.result.attemptId, sent: true, status: 200, paymentResponse: null, paymentRequired: null } });
     expect(forged).toMatchObject({ error: { code: 4100 } });
     expect(await db.sessions.get(s.id)).toMatchObject({ spent: '0', reserved: '100000' });
   });
@@ -66,7 +68,7 @@ describe('PageRouter origin isolation', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const { router } = testService({
-      facilitator: () => ({ baseUrl: 'https://f.example', discoverSpender: async () => ({ spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', extra: {} }), supported: async () => ({ kinds: [] }) }) as never,
+      facilitator: stubFacilitator().facilitator,
       approvals: { request: async () => { await gate; throw Object.assign(new (await import('../../lib/errors')).WalletError(4001, 'user_rejected', 'no')); } },
     });
     const params = { network: 'eip155:31337', asset: '0x5FbDB2315678afecb367f032d93F642f64180aa3', cap: '1.00', expiresIn: 3600, recipient: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', facilitatorUrl: 'https://f.example' };

@@ -76,13 +76,15 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: () => stri
 
 describe('npm run devnet', () => {
   it('comes up in under 30 s, prints every URL and key, answers GET /supported, and stops on Ctrl-C', async () => {
-    const [chain, facilitator, api, dapp] = await freePorts(4);
+    const [chain, facilitator, api, dapp, exact, upto] = await freePorts(6);
     const started = Date.now();
     const run = runDevnet([
       '--chain-port', String(chain),
       '--facilitator-port', String(facilitator),
       '--api-port', String(api),
       '--dapp-port', String(dapp),
+      '--exact-facilitator-port', String(exact),
+      '--upto-facilitator-port', String(upto),
       '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')),
       '--quiet',
     ]);
@@ -93,20 +95,24 @@ describe('npm run devnet', () => {
     expect(await res.json()).toMatchObject({ kinds: [{ x402Version: 2, scheme: 'session', network: 'eip155:31337' }, { x402Version: 1 }] });
 
     const out = run.out();
-    for (const port of [chain, facilitator, api, dapp]) expect(out).toContain(`http://127.0.0.1:${port}`);
+    for (const port of [chain, facilitator, api, dapp, exact, upto]) expect(out).toContain(`http://127.0.0.1:${port}`);
     expect(out).toMatch(/token\s+0x5FbDB2315678afecb367f032d93F642f64180aa3/);
     expect(out).toMatch(/facilitator\s+0x70997970C51812dc3A010C7d01b50e0d17dc79C8\s+\(spender\)/);
     expect(out).toContain('PUBLIC hardhat test key');
     expect(out).toContain('0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6');
     expect((await fetch(`http://127.0.0.1:${dapp}/config.json`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${api}/api/slot`)).status).toBe(402);
+    expect((await fetch(`http://127.0.0.1:${api}/api/exact/slot`)).status).toBe(402);
+    expect((await fetch(`http://127.0.0.1:${api}/api/upto/slot`)).status).toBe(402);
+    expect(await (await fetch(`http://127.0.0.1:${exact}/supported`)).json()).toMatchObject({ kinds: [{ scheme: 'exact' }, { scheme: 'exact' }] });
+    expect(await (await fetch(`http://127.0.0.1:${upto}/supported`)).json()).toMatchObject({ kinds: [{ scheme: 'upto' }] });
 
     process.kill(-run.child.pid!, 'SIGINT');
     expect(await run.exited).toEqual({ code: null, signal: 'SIGINT' }); // npm re-raises Ctrl-C (see top)
     expect(run.out()).toContain('devnet: stopped');
     expect(run.err()).not.toMatch(/devnet: error/);
     // Everything is released: the same ports can be bound again.
-    const again = await freePortsAre([chain!, facilitator!, api!, dapp!]);
+    const again = await freePortsAre([chain!, facilitator!, api!, dapp!, exact!, upto!]);
     expect(again).toBe(true);
   });
 
@@ -114,7 +120,7 @@ describe('npm run devnet', () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const busy = (blocker.address() as { port: number }).port;
-    const [chain, facilitator, dapp] = await freePorts(3);
+    const [chain, facilitator, dapp, exact, upto] = await freePorts(5);
     try {
       const started = Date.now();
       const run = runDevnet([
@@ -122,6 +128,8 @@ describe('npm run devnet', () => {
         '--facilitator-port', String(facilitator),
         '--api-port', String(busy),
         '--dapp-port', String(dapp),
+        '--exact-facilitator-port', String(exact),
+        '--upto-facilitator-port', String(upto),
         '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')),
       ]);
       const { code } = await run.exited;
@@ -130,7 +138,7 @@ describe('npm run devnet', () => {
       const lines = run.err().split('\n').filter((l) => l.startsWith('devnet:'));
       expect(lines).toEqual([`devnet: port ${busy} (paid API) on 127.0.0.1 is already in use; free it or pass --api-port <n>`]);
       // The components started before the failure were stopped: their ports are free again.
-      expect(await freePortsAre([chain!, facilitator!])).toBe(true);
+      expect(await freePortsAre([chain!, facilitator!, exact!, upto!])).toBe(true);
     } finally {
       await new Promise((r) => blocker.close(r));
     }
@@ -138,7 +146,7 @@ describe('npm run devnet', () => {
 
   it('the devnet process itself exits 0 on SIGINT (Ctrl-C) and on SIGTERM', async () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      const run = runDevnet(['--chain-port', '0', '--facilitator-port', '0', '--api-port', '0', '--dapp-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')), '--quiet'], 'tsx');
+      const run = runDevnet(['--chain-port', '0', '--facilitator-port', '0', '--api-port', '0', '--dapp-port', '0', '--exact-facilitator-port', '0', '--upto-facilitator-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')), '--quiet'], 'tsx');
       await waitFor(() => run.out().includes('Ctrl-C stops everything.'), 30_000, () => run.out() + run.err());
       process.kill(-run.child.pid!, signal);
       expect(await run.exited).toEqual({ code: 0, signal: null });

@@ -1,6 +1,6 @@
 /**
  * The session facilitator's HTTP surface, driven directly (no paid API in between), as a client
- * that knows only the seed README and x402-protocol.md §4–5 would drive it.
+ * that knows only the seed README and docs/protocol.md §4–5 would drive it.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';

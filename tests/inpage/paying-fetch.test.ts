@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sessionRecord } from '../support/db';
-import { startPaidServer } from '../support/paid-server';
+import { secretOf, sessionRecord } from '../support/db';
+import { startPaidServer, startRawPaidServer } from '../support/paid-server';
 import { testPage } from '../support/page';
 import { testService } from '../support/service';
 
@@ -22,7 +22,7 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
   async function setup(sessionOver = {}) {
     const t = testService();
     const s = sessionRecord({ origin: 'http://dapp.test', ...sessionOver });
-    secret = s.secretId;
+    secret = secretOf(s);
     await t.db.sessions.add(s);
     const page = testPage(t.router, 'http://dapp.test');
     return { ...t, s, page };
@@ -38,7 +38,7 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     expect(server.seen[1]!.body).toBe(body);
     expect(server.seen[0]!.paymentSignature).toBeUndefined();
     const sent = JSON.parse(Buffer.from(server.seen[1]!.paymentSignature!, 'base64').toString());
-    expect(sent.payload).toEqual({ sessionId: s.secretId });
+    expect(sent.payload).toEqual({ sessionId: secretOf(s) });
     const [payment] = await page.waitForEvent('payment');
     expect(payment!.data).toMatchObject({ amount: '100000', transaction: '0xfeed', session: { spent: '100000' } });
     expect(await db.sessions.get(s.id)).toMatchObject({ spent: '100000', reserved: '0' });
@@ -49,7 +49,7 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     const res = await page.fetch(`${server.base}/paid`, { headers: { 'PAYMENT-SIGNATURE': 'e30=' } });
     expect(res.status).toBe(402);
     expect(server.seen).toHaveLength(1);
-    expect(page.sentToBackground.filter((m: any) => m.method !== 'subscribe')).toHaveLength(0);
+    expect(page.sentToBackground.filter((m: any) => m.method !== 'getSessions')).toHaveLength(0);
     expect(await db.payments.count()).toBe(0);
   });
 
@@ -59,7 +59,7 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     const r = await page.fetch(`${server.base}/plain402`);
     expect(r.status).toBe(402);
     expect(await r.text()).toBe('pay me somehow');
-    expect(page.sentToBackground.filter((m: any) => m.method !== 'subscribe')).toHaveLength(0);
+    expect(page.sentToBackground.filter((m: any) => m.method !== 'getSessions')).toHaveLength(0);
   });
 
   it('returns the original 402 when the server refuses the paid retry, releases, and says why', async () => {
@@ -92,7 +92,7 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('v1 paid');
     const sent = JSON.parse(Buffer.from(server.seen[1]!.xPayment!, 'base64').toString());
-    expect(sent).toEqual({ x402Version: 1, scheme: 'session', network: 'eip155:31337', payload: { sessionId: s.secretId } });
+    expect(sent).toEqual({ x402Version: 1, scheme: 'session', network: 'eip155:31337', payload: { sessionId: secretOf(s) } });
     await page.waitForEvent('payment');
   });
 
@@ -129,7 +129,7 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     const pr = res.headers.get('payment-response')!;
     const decoded = JSON.parse(Buffer.from(pr, 'base64').toString());
     expect(decoded).toMatchObject({ success: true, transaction: '0xfeed', extensions: { session: { id: '[redacted]', spent: '100000' } } });
-    expect(pr).not.toContain(s.secretId);
+    expect(pr).not.toContain(secretOf(s));
     expect(res.url).toBe(`${server.base}/paid`);
     expect(res.headers.get('x-echo')).toBe('kept');
     expect(await res.json()).toEqual({ paid: true, echo: 'b' });
@@ -156,6 +156,23 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     expect(server.seen).toHaveLength(2);
   });
 
+  it('pre-emptive: a PATCH route (a method fetch does not upper-case) is paid on its first send too', async () => {
+    const raw = await startRawPaidServer({ acceptSecret: () => secret });
+    try {
+      const { page, db, s } = await setup();
+      expect((await page.fetch(`${raw.base}/raw`, { method: 'patch', body: 'a' })).status).toBe(200);
+      await page.waitForEvent('payment');
+      raw.seen.length = 0;
+      expect((await page.fetch(`${raw.base}/raw`, { method: 'patch', body: 'b' })).status).toBe(200);
+      expect(raw.seen).toHaveLength(1);
+      expect(raw.seen[0]).toMatchObject({ method: 'patch', paymentSignature: expect.any(String) });
+      await page.waitForEvent('payment', 2);
+      expect(await db.sessions.get(s.id)).toMatchObject({ spent: '200000', reserved: '0' });
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('pre-emptive: when the server still answers 402 (price changed) it falls back to the normal path, paying once', async () => {
     const { page, db, s } = await setup();
     await page.fetch(`${server.base}/paid`);
@@ -176,7 +193,7 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
   it('pre-emptive payment can be turned off', async () => {
     const t = testService({ preemptive: async () => false });
     const s = sessionRecord({ origin: 'http://dapp.test' });
-    secret = s.secretId;
+    secret = secretOf(s);
     await t.db.sessions.add(s);
     const page = testPage(t.router, 'http://dapp.test');
     await page.fetch(`${server.base}/paid`);
@@ -193,6 +210,6 @@ describe('the paying fetch wrapper (page → relay → router → ledger)', () =
     const sessions = await page.api.getSessions();
     expect(sessions).toHaveLength(1);
     const visible = JSON.stringify({ sessions, events: page.events });
-    expect(visible).not.toContain(s.secretId);
+    expect(visible).not.toContain(secretOf(s));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ledger, type PaymentTerms } from '../../lib/sessions/ledger';
 import { toPublicView } from '../../lib/sessions/types';
-import { freshDb, sessionRecord } from '../support/db';
+import { freshDb, secretOf, sessionRecord } from '../support/db';
 import { ASSET, PAY_TO } from '../support/x402';
 
 const terms = (amount: bigint, over: Partial<PaymentTerms> = {}): PaymentTerms => ({
@@ -153,7 +153,7 @@ describe('Ledger', () => {
   it('the public view never carries the bearer session id', () => {
     const s = sessionRecord();
     const view = toPublicView(s);
-    expect(JSON.stringify(view)).not.toContain(s.secretId);
+    expect(JSON.stringify(view)).not.toContain(secretOf(s));
     expect(Object.keys(view)).not.toContain('secretId');
   });
 });

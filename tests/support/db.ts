@@ -14,7 +14,7 @@ export function sessionRecord(over: Partial<SessionRecord> = {}): SessionRecord 
   const now = Date.now();
   return {
     id: `pub-${counter}`,
-    secretId: `secret-${counter}-${Math.random().toString(36).slice(2)}`,
+    grant: { sessionId: `secret-${counter}-${Math.random().toString(36).slice(2)}` },
     origin: 'http://dapp.test',
     family: 'evm',
     network: 'eip155:31337',
@@ -37,4 +37,9 @@ export function sessionRecord(over: Partial<SessionRecord> = {}): SessionRecord 
     updatedAt: now,
     ...over,
   };
+}
+
+/** The bearer id of a `session` grant (what the facilitator knows the session by). */
+export function secretOf(s: Pick<SessionRecord, 'grant'>): string {
+  return s.grant.sessionId as string;
 }

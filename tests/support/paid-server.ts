@@ -71,3 +71,36 @@ export async function startPaidServer(opts: { acceptSecret: () => string | null;
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { base, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
+
+/**
+ * The same paid route on a bare TCP server, for what Node's HTTP parser refuses: a lower-case
+ * method such as `patch` (fetch sends it as written; browsers' servers vary, Node's answers 400).
+ */
+export async function startRawPaidServer(opts: { acceptSecret: () => string | null }) {
+  const { createServer } = await import('node:net');
+  const seen: { method: string; paymentSignature?: string }[] = [];
+  const server = createServer((socket) => {
+    let buf = '';
+    socket.on('data', (chunk) => {
+      buf += chunk.toString('latin1');
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const [line, ...lines] = buf.slice(0, end).split('\r\n');
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const length = Number(headers['content-length'] ?? 0);
+      if (buf.length < end + 4 + length) return;
+      buf = '';
+      const method = line!.split(' ')[0]!;
+      const sig = headers['payment-signature'];
+      seen.push({ method, ...(sig ? { paymentSignature: sig } : {}) });
+      const required = paymentRequiredObject([sessionAccept()], { resource: { url: 'http://127.0.0.1/raw' } });
+      const paid = sig && JSON.parse(Buffer.from(sig, 'base64').toString()).payload?.sessionId === opts.acceptSecret();
+      const extra = paid ? `payment-response: ${header({ success: true, transaction: '0xraw', network: 'eip155:31337' })}` : `payment-required: ${header(required)}`;
+      const body = paid ? 'paid' : '{}';
+      socket.end(`HTTP/1.1 ${paid ? '200 OK' : '402 Payment Required'}\r\n${extra}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
+}

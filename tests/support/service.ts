@@ -11,11 +11,11 @@ export function testService(over: Partial<WalletServiceDeps> = {}) {
     db,
     tokenInfo: async () => ({ symbol: 'USDC', decimals: 6, verified: false }),
     approvals: { request: async () => Promise.reject(new WalletError(RpcCode.UserRejected, 'user_rejected', 'no')) },
-    signer: { approve: async () => Promise.reject(new Error('no wallet in this test')) },
+    signer: { sign: async () => Promise.reject(new Error('no wallet in this test')) },
     notify: (s) => notified.push(s.id),
     promptOn402: async () => false,
     ...over,
   });
-  const router = new PageRouter(service);
+  const router = new PageRouter(service.pageHandlers);
   return { db, service, router, notified };
 }

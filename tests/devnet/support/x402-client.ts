@@ -1,6 +1,6 @@
 /**
  * A deliberately plain x402 client for the devnet tests: fetch, our own base64(JSON) headers,
- * no @x402 client code. It pays the `session` scheme the way x402-protocol.md §5 describes,
+ * no @x402 client code. It pays the `session` scheme the way docs/protocol.md §5 describes,
  * so the tests check the wire, not a library's interpretation of it.
  */
 export interface PaymentRequirementsV2 {

@@ -1,0 +1,253 @@
+import { defaultAsset, networkLabel, resolveNetwork } from '../chains/networks';
+import { chainFor } from '../chains/registry';
+import type { NetworkInfo } from '../chains/types';
+import { RpcCode, WalletError } from '../errors';
+import type { ApprovalPrompt } from '../messaging/approval';
+import type { RequestSessionParams } from '../messaging/methods';
+import { reasonMessage } from '../messaging/reasons';
+import { defaultSchemeFor, schemeOn, type Payable } from '../schemes/registry';
+import type { OpenInput, TokenView } from '../schemes/types';
+import { randomId } from '../sessions/ids';
+import type { Ledger } from '../sessions/ledger';
+import type { WalletDb } from '../sessions/db';
+import { toPublicView, type PublicSessionView, type SessionRecord } from '../sessions/types';
+import { parseDecimalAmount } from '../x402/amount';
+import type { ParsedPaymentRequired, PaymentOption } from '../x402/codec';
+import type { ApprovalBroker } from './approvals';
+import type { Audit } from './audit';
+import type { SchemeContexts } from './context';
+import type { PageCaller } from './sender';
+
+export interface OpeningDeps {
+  db: WalletDb;
+  ledger: Ledger;
+  now: () => number;
+  audit: Audit;
+  contexts: SchemeContexts;
+  approvals: ApprovalBroker;
+  tokenInfo: (network: NetworkInfo, asset: string) => Promise<TokenView>;
+  /** Default cap proposed for a bare 402, in calls at its price. */
+  callsPerDefaultCap?: number;
+  /** A session was stored (schedule its expiry alarm). */
+  onSessionStored?: (session: SessionRecord) => void;
+  notify?: (session: SessionRecord) => void;
+}
+
+const REJECT_COOLDOWN_MS = { dapp: 3_000, '402': 60_000 } as const;
+const BARE_402_EXPIRY_S = 3600;
+
+/**
+ * Opening sessions: from a dapp's `requestSession` or a bare 402. One approval window at a time per
+ * origin; the person may only lower what the site asked; the scheme does the wallet step and its
+ * registration; the ledger stores the result.
+ */
+export class Opening {
+  private readonly pending = new Map<string, Promise<SessionRecord | null>>();
+  private readonly cooldownUntil = new Map<string, number>();
+
+  constructor(private readonly deps: OpeningDeps) {}
+
+  async sessionsOf(origin: string): Promise<PublicSessionView[]> {
+    const rows = await this.deps.db.sessions.where('origin').equals(origin).toArray();
+    return rows.sort((a, b) => b.createdAt - a.createdAt).map(toPublicView);
+  }
+
+  async requestSession(caller: PageCaller, p: RequestSessionParams): Promise<PublicSessionView> {
+    const network = resolveNetwork(p.network);
+    const schemeId = network ? (p.scheme ?? defaultSchemeFor(network.family)) : null;
+    const payable = network && schemeId ? schemeOn(schemeId, network.family) : null;
+    if (!network || !payable) {
+      // A chain we pay on, with a scheme we do not: say which of the two is the problem.
+      if (network && p.scheme && chainFor(network.family)) throw new WalletError(RpcCode.Unsupported, 'unsupported_scheme', `Scheme ${JSON.stringify(p.scheme)} is not supported on ${p.network}.`);
+      throw new WalletError(RpcCode.Unsupported, 'unsupported_network', `Network ${JSON.stringify(p.network)} is not supported.`);
+    }
+    const asset = p.asset ?? defaultAsset(network.id);
+    if (!asset) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `asset is required on ${network.id}.`);
+    const session = await this.withApprovalSlot(caller, 'dapp', async () => {
+      const token = await this.token(network, asset);
+      const cap = parseDecimalAmount(p.cap, token.decimals);
+      if (cap === null || cap <= 0n) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `cap must be a positive amount with at most ${token.decimals} decimals.`);
+      const perCallMax = p.perCallMax === undefined ? null : parseDecimalAmount(p.perCallMax, token.decimals);
+      if (perCallMax === 0n || (p.perCallMax !== undefined && perCallMax === null)) {
+        throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'perCallMax must be a positive amount.');
+      }
+      return this.approveAndOpen(caller, payable, {
+        source: 'dapp',
+        origin: caller.origin,
+        network,
+        asset,
+        token,
+        recipient: p.recipient,
+        facilitatorUrl: p.facilitatorUrl,
+        cap,
+        expiresIn: p.expiresIn,
+        perCallMax,
+      });
+    });
+    return toPublicView(session);
+  }
+
+  /** A bare 402 and no session yet: offer one, pre-filled from the 402 (docs/architecture.md §2.7). */
+  async openFrom402(caller: PageCaller, parsed: ParsedPaymentRequired, option: PaymentOption, payable: Payable, facilitatorUrl: string): Promise<SessionRecord | null> {
+    const network = option.networkInfo!;
+    return this.withApprovalSlot(
+      caller,
+      '402',
+      async () => {
+        const token = await this.token(network, option.asset);
+        return this.approveAndOpen(caller, payable, {
+          source: '402',
+          origin: caller.origin,
+          network,
+          asset: option.asset,
+          token,
+          recipient: option.payTo,
+          facilitatorUrl,
+          cap: option.amount * BigInt(this.deps.callsPerDefaultCap ?? 10),
+          expiresIn: BARE_402_EXPIRY_S,
+          perCallMax: null,
+          price: option.amount,
+          option,
+          ...(parsed.resource ? { resource: parsed.resource } : {}),
+        });
+      },
+      true,
+    );
+  }
+
+  /**
+   * One approval at a time per origin. A 402 that arrives while one is open waits for it (so a
+   * page firing several requests gets one window); an explicit requestSession gets -32002.
+   */
+  private async withApprovalSlot(caller: PageCaller, source: 'dapp' | '402', run: () => Promise<SessionRecord>, joinPending = false): Promise<SessionRecord> {
+    const existing = this.pending.get(caller.origin);
+    if (existing) {
+      if (joinPending) {
+        const s = await existing;
+        if (s) return s;
+        throw new WalletError(RpcCode.UserRejected, 'user_rejected', reasonMessage('user_rejected'));
+      }
+      throw new WalletError(RpcCode.ResourceUnavailable, 'approval_pending', reasonMessage('approval_pending'));
+    }
+    if ((this.cooldownUntil.get(caller.origin) ?? 0) > this.deps.now()) {
+      throw new WalletError(source === 'dapp' ? RpcCode.UserRejected : RpcCode.ResourceUnavailable, 'approval_cooldown', reasonMessage('approval_cooldown'));
+    }
+    const work = run();
+    this.pending.set(
+      caller.origin,
+      work.then(
+        (s) => s,
+        () => null,
+      ),
+    );
+    try {
+      return await work;
+    } catch (e) {
+      if (e instanceof WalletError && e.code === RpcCode.UserRejected) {
+        this.cooldownUntil.set(caller.origin, this.deps.now() + REJECT_COOLDOWN_MS[source]);
+      }
+      throw e;
+    } finally {
+      this.pending.delete(caller.origin);
+    }
+  }
+
+  private async token(network: NetworkInfo, asset: string): Promise<TokenView> {
+    try {
+      return await this.deps.tokenInfo(network, asset);
+    } catch {
+      throw new WalletError(RpcCode.Internal, 'token_unreadable', `Could not read token ${asset} on ${networkLabel(network.id)}; check the RPC setting for this network.`);
+    }
+  }
+
+  private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, input: OpenInput): Promise<SessionRecord> {
+    if (!chain.isAddress(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
+    if (!chain.isAddress(input.asset)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'asset is not a valid token address for this network.');
+    const { approvals } = this.deps;
+    const promptId = randomId();
+    const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step));
+    const proposal = await impl.propose(ctx, input);
+    const prompt: ApprovalPrompt = {
+      id: promptId,
+      origin: caller.origin,
+      source: input.source,
+      network: input.network.id,
+      networkLabel: networkLabel(input.network.id),
+      scheme: scheme.id,
+      schemeSummary: proposal.summary,
+      asset: input.asset,
+      token: input.token,
+      recipient: input.recipient,
+      spender: proposal.spender,
+      facilitatorUrl: proposal.facilitatorUrl,
+      facilitatorHost: new URL(proposal.facilitatorUrl).host,
+      cap: input.cap.toString(),
+      expiresIn: input.expiresIn,
+      perCallMax: input.perCallMax === null ? null : input.perCallMax.toString(),
+      ...(input.price !== undefined ? { price: input.price.toString() } : {}),
+      ...(input.resource ? { resource: pick(input.resource, ['url', 'description', 'serviceName', 'iconUrl']) as ApprovalPrompt['resource'] } : {}),
+      existing: await this.sessionsOf(caller.origin),
+    };
+    const decision = await approvals.request(prompt, caller);
+    // Our own window, but still clamp: the person may lower the terms, never raise them.
+    const cap = BigInt(decision.cap);
+    if (cap <= 0n || cap > input.cap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved cap is out of range.');
+    const expiresIn = Math.floor(decision.expiresIn);
+    if (!(expiresIn >= 60 && expiresIn <= input.expiresIn)) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved expiry is out of range.');
+
+    let opened;
+    try {
+      opened = await impl.open(ctx, input, proposal, { cap, expiresIn });
+    } catch (e) {
+      approvals.progress?.(promptId, 'failed', e instanceof Error ? e.message : undefined);
+      throw e;
+    }
+    const now = this.deps.now();
+    const record: SessionRecord = {
+      id: randomId(),
+      origin: caller.origin,
+      family: chain.family,
+      network: input.network.id,
+      scheme: scheme.id,
+      grant: opened.grant,
+      asset: input.asset,
+      symbol: input.token.symbol,
+      decimals: input.token.decimals,
+      recipient: input.recipient,
+      spender: proposal.spender,
+      user: opened.user,
+      facilitatorUrl: proposal.facilitatorUrl,
+      cap: cap.toString(),
+      spent: opened.status === 'active' ? opened.spent.toString() : '0',
+      reserved: '0',
+      perCallMax: prompt.perCallMax,
+      expiresAt: opened.expiresAt,
+      status: opened.status,
+      ...(opened.status === 'pending' ? { statusReason: 'registration_failed' } : {}),
+      approvalTx: opened.approvalTx,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.deps.ledger.addSession(record);
+    this.deps.onSessionStored?.(record);
+    this.deps.notify?.(record);
+    if (opened.status === 'pending') {
+      approvals.progress?.(promptId, 'failed', opened.why);
+      await this.deps.audit.record({ origin: caller.origin, kind: 'session_failed', reason: 'facilitator_unreachable', detail: opened.why, sessionId: record.id });
+      throw new WalletError(
+        RpcCode.Internal,
+        'facilitator_unreachable',
+        `${opened.why} Your approval (${opened.approvalTx}) is kept: the wallet registers the session as soon as the facilitator answers (it shows as pending in the toolbar popup).`,
+        { sessionId: record.id },
+      );
+    }
+    approvals.progress?.(promptId, 'done');
+    return record;
+  }
+}
+
+function pick<T extends object>(obj: T, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (Object.prototype.hasOwnProperty.call(obj, k)) out[k] = (obj as Record<string, unknown>)[k];
+  return out;
+}

@@ -1,0 +1,225 @@
+import { RpcCode, WalletError } from '../errors';
+import type { PayParams, PayResult, PrepayParams, ReportParams, ReportResult } from '../messaging/methods';
+import { reasonMessage, SERVER_REASON, type WalletReason } from '../messaging/reasons';
+import { routeKey } from '../messaging/route-key';
+import { knownScheme, payableOption, schemeOn, type Payable } from '../schemes/registry';
+import type { Ledger, DeclineReason, PaymentTerms, ReserveOutcome } from '../sessions/ledger';
+import { termsMismatch } from '../sessions/ledger';
+import type { WalletDb } from '../sessions/db';
+import { toPublicView, type SessionRecord } from '../sessions/types';
+import { decodePaymentResponse, encodePaymentHeader, parsePaymentRequired, type ParsedPaymentRequired, type PaymentOption } from '../x402/codec';
+import type { Audit } from './audit';
+import type { Opening } from './opening';
+import { RouteBook, type StoredRoute } from './routes';
+import type { PageCaller } from './sender';
+
+export interface PayingDeps {
+  db: WalletDb;
+  ledger: Ledger;
+  audit: Audit;
+  opening: Opening;
+  notify?: (session: SessionRecord) => void;
+  /** Bare 402s open the approval window unless the person turned that off. */
+  promptOn402?: () => Promise<boolean>;
+  /** Pre-emptive payment on routes already paid (the person can turn it off). */
+  preemptive?: () => Promise<boolean>;
+  /** Where known routes survive a worker restart (session storage in the extension). */
+  routeStore?: { load(): Promise<StoredRoute[]>; save(routes: StoredRoute[]): void };
+  /** Ask the facilitator for its figure after a refusal that may mean the ledger drifted. */
+  reconcile(sessionId: string): Promise<unknown>;
+  log?: (event: string, data: Record<string, unknown>) => void;
+}
+
+type Decided = PayResult & { detail?: string };
+
+/** Why one option was not reserved, ranked: the most telling reason is the one the page hears. */
+const RANK: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'session_inactive', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'cap_exceeded'];
+const MAX_IN_FLIGHT = 5000;
+
+/**
+ * The hot path (docs/architecture.md §2): decide whether a 402 may be paid, reserve before any header leaves,
+ * and settle or release on the page's report. Routes already paid are remembered for pre-emptive
+ * payment.
+ */
+export class Paying {
+  private readonly routes: RouteBook;
+  private routesLoaded: Promise<void> | null = null;
+  /** What each reservation in flight paid for, so a settled one teaches its route. */
+  private readonly inFlight = new Map<string, { key: string; parsed: ParsedPaymentRequired; option: PaymentOption; raw: { paymentRequired: string | null; body: string | null } }>();
+
+  constructor(private readonly deps: PayingDeps) {
+    this.routes = new RouteBook(500, deps.routeStore ? (r) => deps.routeStore!.save(r) : undefined);
+  }
+
+  /** Known routes, restored once per worker from the route store. */
+  private knownRoutes(): Promise<RouteBook> {
+    this.routesLoaded ??= (this.deps.routeStore?.load() ?? Promise.resolve([])).then(
+      (stored) => this.routes.restore(stored),
+      () => undefined,
+    );
+    return this.routesLoaded.then(() => this.routes);
+  }
+
+  async forgetSession(sessionId: string): Promise<void> {
+    (await this.knownRoutes()).forgetSession(sessionId);
+  }
+
+  async pay(caller: PageCaller, p: PayParams): Promise<PayResult> {
+    const result = await this.decide(caller, p);
+    if (!result.pay) {
+      await this.deps.audit.record({ origin: caller.origin, kind: 'payment_declined', reason: result.reason, url: p.url, method: p.method, ...(result.detail ? { detail: result.detail } : {}), ...(result.session ? { sessionId: result.session.id } : {}) });
+      delete result.detail;
+    }
+    return result;
+  }
+
+  /**
+   * Pre-emptive payment: the page is about to send a request to a route this origin has paid
+   * before. Reserve and hand back the header for the *first* send. A 402 anyway makes the page fall
+   * back to the normal path (and forgets the route).
+   */
+  async prepay(caller: PageCaller, p: PrepayParams): Promise<PayResult> {
+    const key = routeKey(p.url, p.method);
+    const route = key ? (await this.knownRoutes()).get(caller.origin, key) : undefined;
+    if (!key || !route || (this.deps.preemptive && !(await this.deps.preemptive()))) return decline('no_route');
+    const { option, parsed } = route;
+    const outcome = await this.reserveOption(caller, option, p.url, p.method, p.attemptId);
+    if (!outcome) return decline('storage_error');
+    if (!outcome.ok) {
+      (await this.knownRoutes()).forget(caller.origin, key);
+      return decline('no_route', "The route's session cannot pay now; using the normal path.");
+    }
+    return this.paid(outcome, parsed, option, key, route.raw);
+  }
+
+  private async decide(caller: PageCaller, p: PayParams): Promise<Decided> {
+    if (p.hadPayment) return decline('already_paid');
+    const parsed = parsePaymentRequired({ paymentRequired: p.paymentRequired, body: p.body });
+    if (!parsed.ok) return { ...decline(parsed.error), ...(parsed.detail ? { detail: parsed.detail } : {}) };
+    const offered = parsed.value.accepts.filter((o) => knownScheme(o.scheme));
+    if (offered.length === 0) return decline('unsupported_scheme');
+    const payable = offered.flatMap((o) => {
+      const by = payableOption(o);
+      return by ? [{ option: o, by }] : [];
+    });
+    if (payable.length === 0) return decline('unsupported_network');
+
+    const first = await this.tryReserve(caller, parsed.value, payable, p);
+    if (first.pay || first.reason !== 'no_session') return first;
+
+    // A bare 402 and no session yet: offer one, pre-filled from the 402.
+    const openable = payable.map((x) => ({ ...x, facilitatorUrl: x.by.impl.facilitatorOf(x.option) })).find((x) => x.facilitatorUrl !== null);
+    if (!openable) return first;
+    if (this.deps.promptOn402 && !(await this.deps.promptOn402())) return first;
+    try {
+      await this.deps.opening.openFrom402(caller, parsed.value, openable.option, openable.by, openable.facilitatorUrl!);
+    } catch (e) {
+      const err = e instanceof WalletError ? e : null;
+      return decline(err?.reason ?? 'internal_error', err?.message);
+    }
+    return this.tryReserve(caller, parsed.value, payable, p);
+  }
+
+  private async tryReserve(caller: PageCaller, parsed: ParsedPaymentRequired, payable: { option: PaymentOption; by: Payable }[], p: PayParams): Promise<PayResult> {
+    let best: { reason: DeclineReason; session?: SessionRecord } = { reason: 'no_session' };
+    for (const { option } of payable) {
+      const outcome = await this.reserveOption(caller, option, p.url, p.method, p.attemptId);
+      if (!outcome) return decline('storage_error');
+      if (outcome.ok) {
+        // A re-sent `pay` got its earlier reservation back: answer for the option that one was for.
+        const paidFor = outcome.reused ? payable.find((x) => termsMismatch(outcome.session, termsOf(x.option)) === null && x.option.amount.toString() === outcome.payment.amount)?.option : option;
+        if (!paidFor) return decline('already_paid');
+        const key = routeKey(p.url, p.method);
+        return this.paid(outcome, parsed, paidFor, key, { paymentRequired: p.paymentRequired, body: p.body });
+      }
+      // This very attempt was paid (or released) before: never again, whatever other sessions exist.
+      if (outcome.reason === 'already_paid') return decline('already_paid');
+      if (RANK.indexOf(outcome.reason) >= RANK.indexOf(best.reason)) best = { reason: outcome.reason, ...(outcome.session ? { session: outcome.session } : {}) };
+    }
+    if (best.session && best.reason === 'session_expired') this.deps.notify?.({ ...best.session, status: 'expired' });
+    return decline(best.reason, undefined, best.session);
+  }
+
+  /** The header for a reservation: the session's scheme builds its payload around the grant. */
+  private paid(outcome: Extract<ReserveOutcome, { ok: true }>, parsed: ParsedPaymentRequired, option: PaymentOption, key: string | null, raw: { paymentRequired: string | null; body: string | null }): PayResult {
+    const { session, payment } = outcome;
+    const impl = schemeOn(session.scheme, session.family)?.impl;
+    if (!impl) return decline('unsupported_scheme');
+    const header = encodePaymentHeader(parsed, option, impl.payload(session.grant, option));
+    if (key) {
+      this.inFlight.set(payment.id, { key, parsed, option, raw });
+      if (this.inFlight.size > MAX_IN_FLIGHT) this.inFlight.delete(this.inFlight.keys().next().value!);
+    }
+    return { pay: true, attemptId: payment.attemptId!, header, redact: impl.secrets(session.grant), amount: payment.amount, session: toPublicView(session) };
+  }
+
+  /** Reserve one option's price for this caller; null when the store failed (then we never pay). */
+  private async reserveOption(caller: PageCaller, option: PaymentOption, url: string, method: string, attemptId: string): Promise<ReserveOutcome | null> {
+    try {
+      return await this.deps.ledger.reserve({ origin: caller.origin, url, method: method.toUpperCase(), attemptId, terms: termsOf(option) });
+    } catch (e) {
+      // Never pay what we could not record (docs/style.md §6).
+      this.deps.log?.('pay.storage_error', { error: e instanceof Error ? e.message : String(e) });
+      return null;
+    }
+  }
+
+  async report(caller: PageCaller, p: ReportParams): Promise<ReportResult> {
+    const payment = await this.deps.ledger.attempt(caller.origin, p.attemptId);
+    // Another origin's attempt and a missing one look the same.
+    if (!payment) throw new WalletError(RpcCode.Unauthorized, 'unknown_attempt', reasonMessage('unknown_attempt'));
+    const { ledger } = this.deps;
+    if (!p.sent) {
+      this.inFlight.delete(payment.id);
+      const done = await ledger.release(payment.id, 'not_sent');
+      if (done) this.deps.notify?.(done.session);
+      return { outcome: 'failed', reason: 'not_sent', message: reasonMessage('not_sent'), ...(done ? { session: toPublicView(done.session) } : {}) };
+    }
+    if (p.status === 0) {
+      // The paid send never got an answer: it may or may not have settled. Keep the reservation;
+      // the facilitator decides at reconciliation.
+      return { outcome: 'unknown', reason: 'network_error', message: reasonMessage('network_error') };
+    }
+    const settle = decodePaymentResponse(p.paymentResponse);
+    const paidFor = this.inFlight.get(payment.id);
+    this.inFlight.delete(payment.id);
+    if (p.status >= 200 && p.status < 400 && !(settle.ok && !settle.value.success)) {
+      const tx = settle.ok ? settle.value.transaction : undefined;
+      const done = await ledger.commit(payment.id, tx ? { txHash: tx } : {});
+      const session = done?.session ?? (await this.deps.db.sessions.get(payment.sessionId));
+      if (done) this.deps.notify?.(done.session);
+      let route: string | undefined;
+      if (paidFor && session?.status === 'active' && (!this.deps.preemptive || (await this.deps.preemptive()))) {
+        (await this.knownRoutes()).learn(caller.origin, paidFor.key, { sessionId: payment.sessionId, parsed: paidFor.parsed, option: paidFor.option, raw: paidFor.raw });
+        route = paidFor.key;
+      }
+      return { outcome: 'settled', ...(tx ? { transaction: tx } : {}), amount: payment.amount, session: toPublicView(session!), ...(route ? { route } : {}) };
+    }
+    // Refused: a pre-emptive route is stale (price or session changed); the next 402 re-learns it.
+    if (paidFor) (await this.knownRoutes()).forget(caller.origin, paidFor.key);
+    let reason: string = `http_${p.status}`;
+    if (settle.ok && !settle.value.success) reason = settle.value.errorReason ?? 'settlement_failed';
+    else {
+      const again = parsePaymentRequired({ paymentRequired: p.paymentRequired });
+      if (again.ok && again.value.error) reason = again.value.error;
+    }
+    if (!SERVER_REASON.test(reason)) reason = 'payment_refused';
+    const current = await this.deps.db.sessions.get(payment.sessionId);
+    const statusChange = current ? schemeOn(current.scheme, current.family)?.impl.statusFor(reason) : undefined;
+    const done = await ledger.release(payment.id, reason, statusChange);
+    if (done) this.deps.notify?.(done.session);
+    await this.deps.audit.record({ origin: caller.origin, kind: 'payment_refused', reason, url: payment.url, method: payment.method, sessionId: payment.sessionId });
+    if (reason === 'cap_exceeded') void this.deps.reconcile(payment.sessionId).catch(() => undefined);
+    const session = done?.session ?? current;
+    return { outcome: 'failed', reason, message: reasonMessage(reason), ...(session ? { session: toPublicView(session) } : {}) };
+  }
+}
+
+function decline(reason: WalletReason, message?: string, session?: SessionRecord): PayResult & { pay: false } {
+  return { pay: false, reason, message: message ?? reasonMessage(reason), ...(session ? { session: toPublicView(session) } : {}) };
+}
+
+/** What an `accepts` entry asks to be paid, in the ledger's terms (network canonical). */
+function termsOf(o: PaymentOption): PaymentTerms {
+  return { scheme: o.scheme, network: o.networkInfo!.id, asset: o.asset, payTo: o.payTo, amount: o.amount };
+}

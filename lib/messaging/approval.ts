@@ -1,0 +1,45 @@
+import type { TokenView } from '../schemes/types';
+import type { PublicSessionView } from '../sessions/types';
+
+/**
+ * Everything the approval window shows, shared by the background (which builds it) and the window
+ * (which renders it). The person may lower `cap` and `expiresIn`, nothing else.
+ */
+export interface ApprovalPrompt {
+  id: string;
+  origin: string;
+  source: 'dapp' | '402';
+  network: string;
+  networkLabel: string;
+  /** The x402 scheme the session pays with, and what the person's signature allows under it. */
+  scheme: string;
+  schemeSummary: string;
+  asset: string;
+  token: TokenView;
+  recipient: string;
+  spender: string;
+  facilitatorUrl: string;
+  facilitatorHost: string;
+  /** Proposed cap and expiry, base units / seconds: the maximum the person can approve. */
+  cap: string;
+  expiresIn: number;
+  perCallMax: string | null;
+  /** Price per call from the 402 that triggered this, base units. */
+  price?: string;
+  resource?: { url: string; description?: string; serviceName?: string; iconUrl?: string };
+  existing: PublicSessionView[];
+}
+
+export interface ApprovalDecision {
+  cap: string;
+  expiresIn: number;
+}
+
+export type ApprovalStep = 'waiting' | 'wallet' | 'registering' | 'done' | 'failed';
+
+export interface ApprovalState {
+  prompt: ApprovalPrompt;
+  step: ApprovalStep;
+  message?: string;
+  tabId: number;
+}

@@ -1,0 +1,84 @@
+/**
+ * Every reason the wallet itself can give for not paying, for a failed call or for a refused
+ * request, with its message. Keys are stable codes: they are recorded, shown in the popup and sent
+ * to pages (`types/x402session.d.ts` lists exactly these; a test keeps the two equal). A server's or
+ * facilitator's own code (e.g. `cap_exceeded` in `PAYMENT-REQUIRED.error`) is passed through as
+ * received, when it is a well-formed code.
+ */
+export const REASONS = {
+  // The 402 itself (lib/x402/codec.ts).
+  no_x402_data: 'The 402 carried no x402 payment requirements.',
+  header_too_large: 'The PAYMENT-REQUIRED header is too large to be trusted.',
+  body_too_large: 'The 402 body is too large to be trusted.',
+  invalid_base64: 'The PAYMENT-REQUIRED header is not valid base64.',
+  invalid_json: 'The payment requirements are not valid JSON.',
+  forbidden_key: 'The payment requirements contain forbidden keys.',
+  too_deep: 'The payment requirements are nested too deeply.',
+  unsupported_version: 'This x402 version is not supported.',
+  invalid_schema: 'The payment requirements are malformed.',
+  no_valid_accepts: 'None of the offered payment options is well formed.',
+  conflicting_requirements: 'The 402 body and header disagree about what to pay.',
+  // What the wallet can pay.
+  unsupported_scheme: 'No offered payment scheme is one this wallet pays.',
+  unsupported_network: 'No offered network is supported.',
+  no_session: 'This site has no session that can pay this request.',
+  scheme_mismatch: 'The request asks for a different payment scheme than the session.',
+  network_mismatch: 'The request asks for payment on a different network than the session.',
+  asset_mismatch: 'The request asks for a different token than the session.',
+  recipient_mismatch: 'The request pays a different recipient than the session was approved for.',
+  session_inactive: 'The session is no longer active.',
+  session_expired: 'The session has expired.',
+  invalid_amount: 'The requested amount is not a positive integer.',
+  per_call_limit_exceeded: 'The price is above the per-call limit approved for this session.',
+  cap_exceeded: 'The session does not have enough left for this call.',
+  already_paid: 'The request already carried a payment; it is never paid twice.',
+  no_route: 'No pre-emptive payment for this route.',
+  rate_limited: 'Too many requests from this site; slow down.',
+  storage_error: 'The wallet could not record the payment, so it did not pay.',
+  internal_error: 'The wallet hit an internal error and did not pay.',
+  // What happened to a paid call.
+  not_sent: 'The request was aborted before the payment was sent.',
+  network_error: 'The paid retry got no answer; the wallet will check with the facilitator.',
+  payment_refused: 'The server refused the payment.',
+  settlement_failed: 'The server could not settle the payment.',
+  // Opening a session.
+  approval_pending: 'A session approval is already open for this site.',
+  approval_cooldown: 'The person just declined a session for this site; not asking again yet.',
+  approval_window_failed: 'The approval window could not be opened.',
+  user_rejected: 'The person declined.',
+  invalid_decision: 'The approved terms are out of range.',
+  invalid_facilitator_url: 'The facilitator URL is not one the wallet will talk to.',
+  facilitator_unreachable: 'The facilitator could not be reached.',
+  facilitator_rejected: 'The facilitator refused the session.',
+  facilitator_bad_response: 'The facilitator answered something the wallet cannot use.',
+  spender_mismatch: 'The 402 names a different spender than its facilitator.',
+  token_unreadable: 'The token could not be read from the chain.',
+  no_wallet: 'No browser wallet was found on this page.',
+  wallet_error: 'The wallet could not complete the request.',
+  approve_reverted: 'The approval transaction reverted.',
+  unsupported_request: 'The wallet signer does not know this request.',
+  // Requests from pages and extension pages.
+  invalid_request: 'Malformed request.',
+  invalid_params: 'Invalid parameters.',
+  unsupported_method: 'Unsupported method.',
+  unknown_session: 'This site has no session with that id.',
+  unknown_attempt: 'No such payment attempt for this site.',
+  unknown_approval: 'This approval is no longer pending.',
+  // The page script's own (lib/inpage).
+  extension_unavailable: 'The wallet extension is not connected to this page; reload the page.',
+  extension_timeout: 'The wallet extension did not answer.',
+  extension_error: 'The wallet extension failed.',
+} as const satisfies Record<string, string>;
+
+export type WalletReason = keyof typeof REASONS;
+
+export function isWalletReason(value: unknown): value is WalletReason {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(REASONS, value);
+}
+
+/** A server's code, passed through only when it looks like one (so no free text reaches the page). */
+export const SERVER_REASON = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function reasonMessage(reason: string): string {
+  return isWalletReason(reason) ? REASONS[reason] : `Payment failed: ${reason.slice(0, 200)}`;
+}

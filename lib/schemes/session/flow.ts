@@ -1,0 +1,134 @@
+import { RpcCode, WalletError } from '../../errors';
+import { FacilitatorError } from '../../facilitator/client';
+import { parseFacilitatorUrl, resolveSessionsEndpoint } from '../../facilitator/url';
+import type { SessionRecord } from '../../sessions/types';
+import type { PaymentOption } from '../../x402/codec';
+import type { Opened, Proposal, RemoteView, Resumed, SchemeContext, SchemeOnChain } from '../types';
+import { SessionFacilitator, retriable } from './facilitator';
+import { readGrant, type SessionGrant } from './grant';
+import type { SessionChainRules, SessionTerms } from './rules';
+
+/** Waits between `POST /sessions` attempts after the wallet's approve landed. */
+const REGISTRATION_RETRY_DELAYS_MS = [1000, 3000];
+
+interface SessionPlan {
+  sessionsEndpoint: string;
+  facilitatorNetwork: string;
+}
+
+/**
+ * The `session` scheme on one chain family (docs/protocol.md §5): discover the facilitator's
+ * spender, have the wallet approve it for the cap, register with `POST /sessions`, then pay each
+ * call with the bearer session id. `rules` hold what differs per family.
+ */
+export function sessionOn(rules: SessionChainRules): SchemeOnChain {
+  const facilitatorFor = (ctx: SchemeContext, url: string) => new SessionFacilitator(ctx.facilitator(url));
+
+  return {
+    accepts: () => true,
+
+    facilitatorOf: (option: PaymentOption) => (parseFacilitatorUrl(option.extra.facilitatorUrl) ? (option.extra.facilitatorUrl as string) : null),
+
+    async propose(ctx, input): Promise<Proposal> {
+      let facilitator: SessionFacilitator;
+      try {
+        facilitator = facilitatorFor(ctx, input.facilitatorUrl);
+      } catch {
+        throw new WalletError(RpcCode.InvalidParams, 'invalid_facilitator_url', 'facilitatorUrl must be https (or http on localhost).');
+      }
+      const sessionsEndpoint = resolveSessionsEndpoint(facilitator.client.baseUrl, input.option?.extra.sessionsEndpoint);
+      if (!sessionsEndpoint) throw new WalletError(RpcCode.InvalidParams, 'invalid_facilitator_url', "The sessions endpoint must be on the facilitator's own origin.");
+      let discovered;
+      try {
+        discovered = await facilitator.discover(input.network, ctx.chain.signersKey);
+      } catch (e) {
+        if (e instanceof FacilitatorError && e.code === 'unsupported_network') throw new WalletError(RpcCode.Unsupported, 'unsupported_network', e.message);
+        throw new WalletError(RpcCode.Internal, 'facilitator_unreachable', e instanceof FacilitatorError ? e.message : 'The facilitator could not be reached.');
+      }
+      const { spender } = discovered;
+      if (!ctx.chain.isAddress(spender)) throw new WalletError(RpcCode.Internal, 'facilitator_bad_response', 'The facilitator named an invalid spender address.');
+      const claimed = input.option?.extra.spender;
+      if (typeof claimed === 'string' && ctx.chain.addressKey(claimed) !== ctx.chain.addressKey(spender)) {
+        throw new WalletError(RpcCode.Unauthorized, 'spender_mismatch', 'The 402 names a different spender than its facilitator; refusing to approve.');
+      }
+      const plan: SessionPlan = { sessionsEndpoint, facilitatorNetwork: discovered.facilitatorNetwork };
+      return {
+        spender,
+        facilitatorUrl: facilitator.client.baseUrl,
+        summary: 'Your wallet approves the facilitator to pull up to the cap; each call is then paid from it without asking, until the cap or the expiry.',
+        state: { ...plan },
+      };
+    },
+
+    async open(ctx, input, proposal, decision): Promise<Opened> {
+      const plan = proposal.state as unknown as SessionPlan;
+      const terms: SessionTerms = {
+        network: input.network,
+        facilitatorNetwork: plan.facilitatorNetwork,
+        asset: input.asset,
+        recipient: input.recipient,
+        spender: proposal.spender,
+        cap: decision.cap,
+        expiresIn: decision.expiresIn,
+      };
+      ctx.progress('wallet');
+      const wallet = await ctx.wallet(rules.walletRequest(ctx.chain, terms, Math.floor(ctx.now() / 1000)));
+      ctx.progress('registering');
+      const openedAt = Math.floor(ctx.now() / 1000);
+      const body = rules.registrationBody(terms, wallet, openedAt);
+      const expiresAt = rules.expiresAt(body, terms, openedAt);
+      const facilitator = facilitatorFor(ctx, proposal.facilitatorUrl);
+      let lastError: unknown = null;
+      for (const delay of [0, ...(ctx.retryDelaysMs ?? REGISTRATION_RETRY_DELAYS_MS)]) {
+        if (delay) await new Promise((r) => setTimeout(r, delay));
+        try {
+          const opened = await facilitator.open(plan.sessionsEndpoint, body);
+          return { status: 'active', grant: { sessionId: opened.sessionId }, user: wallet.user, approvalTx: wallet.txHash, expiresAt, spent: BigInt(opened.spent ?? '0') };
+        } catch (e) {
+          lastError = e;
+          if (!retriable(e)) break;
+        }
+      }
+      const why = (lastError instanceof Error ? lastError.message : 'The facilitator failed.').slice(0, 300);
+      if (retriable(lastError)) {
+        // The approve is on chain and the facilitator never answered: keep it, register later.
+        const grant: SessionGrant = { sessionId: '', registration: { endpoint: plan.sessionsEndpoint, body, attempts: 1, lastError: why } };
+        return { status: 'pending', grant: { ...grant }, user: wallet.user, approvalTx: wallet.txHash, expiresAt, why };
+      }
+      await ctx.audit({ kind: 'session_failed', reason: 'facilitator_rejected', detail: why });
+      throw new WalletError(RpcCode.Internal, 'facilitator_rejected', `${why} The on-chain approval (${wallet.txHash}) stays in place until you revoke it in your wallet; no money moved.`);
+    },
+
+    payload: (grant, option) => rules.payload(readGrant(grant), option),
+
+    secrets: (grant) => {
+      const id = readGrant(grant).sessionId;
+      return id ? [id] : [];
+    },
+
+    async remote(ctx, session: SessionRecord): Promise<RemoteView> {
+      try {
+        const remote = await facilitatorFor(ctx, session.facilitatorUrl).get(readGrant(session.grant).sessionId);
+        return { found: true, spent: BigInt(remote.spent) };
+      } catch (e) {
+        if (e instanceof FacilitatorError && e.code === 'not_found') return { found: false };
+        throw e;
+      }
+    },
+
+    async resume(ctx, session): Promise<Resumed> {
+      const grant = readGrant(session.grant);
+      if (!grant.registration) return { status: 'failed', reason: 'registration_lost' };
+      try {
+        const opened = await facilitatorFor(ctx, session.facilitatorUrl).open(grant.registration.endpoint, grant.registration.body);
+        return { status: 'active', grant: { sessionId: opened.sessionId }, spent: BigInt(opened.spent ?? '0') };
+      } catch (e) {
+        if (!retriable(e)) return { status: 'failed', reason: 'registration_rejected' };
+        const why = (e instanceof Error ? e.message : String(e)).slice(0, 300);
+        return { status: 'pending', grant: { ...grant, registration: { ...grant.registration, attempts: grant.registration.attempts + 1, lastError: why } } };
+      }
+    },
+
+    statusFor: (reason) => (reason === 'session_expired' ? 'expired' : reason === 'session_not_found' ? 'failed' : undefined),
+  };
+}

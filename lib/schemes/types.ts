@@ -1,0 +1,115 @@
+import type { ChainAdapter, NetworkInfo, TokenInfo, WalletRequest, WalletResult } from '../chains/types';
+import type { FacilitatorClient } from '../facilitator/client';
+import type { SessionRecord, SessionStatus } from '../sessions/types';
+import type { PaymentOption } from '../x402/codec';
+import type { ResourceInfo } from '../x402/schema';
+
+/**
+ * The scheme plug-in surface. One folder per x402 scheme (`lib/schemes/<id>/`) implements it, with
+ * one implementation per chain family it supports; the registry picks by (scheme id, family). The
+ * core never compares a scheme id: it asks the registry, and treats a session row's `grant` as
+ * opaque.
+ */
+
+/** A token as the approval window shows it. */
+export interface TokenView extends TokenInfo {
+  /** From the wallet's built-in list (true) or read from the chain (false). */
+  verified: boolean;
+}
+
+/** What the core hands a scheme so it can talk to the world: no browser APIs, all injected. */
+export interface SchemeContext {
+  chain: ChainAdapter;
+  now(): number;
+  /** A facilitator client for a URL already shown to be well formed (throws FacilitatorError otherwise). */
+  facilitator(url: string): FacilitatorClient;
+  /** Run a request in the person's wallet, in the tab that asked (rejects with a WalletError). */
+  wallet(request: WalletRequest): Promise<WalletResult>;
+  /** Progress for the approval window. */
+  progress(step: 'wallet' | 'registering'): void;
+  /** Append to the audit log. */
+  audit(event: { kind: 'session_failed'; reason: string; detail?: string; sessionId?: string }): Promise<void>;
+  /** Waits between registration attempts after a wallet step landed (tests shorten them). */
+  retryDelaysMs?: number[];
+  log?(event: string, data: Record<string, unknown>): void;
+}
+
+/** A session to open, validated by the core, from a dapp's request or a bare 402. */
+export interface OpenInput {
+  source: 'dapp' | '402';
+  origin: string;
+  network: NetworkInfo;
+  asset: string;
+  token: TokenView;
+  recipient: string;
+  facilitatorUrl: string;
+  /** The most the person may approve, base units; and the longest, seconds. */
+  cap: bigint;
+  expiresIn: number;
+  perCallMax: bigint | null;
+  /** Price per call of the 402 that asked, base units. */
+  price?: bigint;
+  /** The 402 entry it came from (its `extra` may name a spender, a sessions endpoint, …). */
+  option?: PaymentOption;
+  resource?: ResourceInfo;
+}
+
+/** What the scheme learnt before the person decides: shown in the window, then used to open. */
+export interface Proposal {
+  /** The address the approval lets pull funds. */
+  spender: string;
+  /** The facilitator's normalised base URL. */
+  facilitatorUrl: string;
+  /** One sentence for the window: what the person's signature allows. */
+  summary: string;
+  /** Scheme-private state carried from proposal to opening (never shown, never stored). */
+  state: Readonly<Record<string, unknown>>;
+}
+
+export interface Decision {
+  cap: bigint;
+  expiresIn: number;
+}
+
+/** A grant the facilitator accepted, or one approved on chain whose registration must wait. */
+export type Opened =
+  | { status: 'active'; grant: Record<string, unknown>; user: string; approvalTx: string; expiresAt: number; spent: bigint }
+  | { status: 'pending'; grant: Record<string, unknown>; user: string; approvalTx: string; expiresAt: number; why: string };
+
+/** The outcome of finishing a pending grant (e.g. registering with a facilitator that was down). */
+export type Resumed =
+  | { status: 'active'; grant: Record<string, unknown>; spent: bigint }
+  | { status: 'pending'; grant: Record<string, unknown> }
+  | { status: 'failed'; reason: string };
+
+/** The facilitator's view of a session (the truth for reconciliation), or that it forgot it. */
+export type RemoteView = { found: true; spent: bigint } | { found: false };
+
+/** One scheme on one chain family. */
+export interface SchemeOnChain {
+  /** Does this 402 entry carry what this scheme needs here? (Terms are the core's business.) */
+  accepts(option: PaymentOption): boolean;
+  /** The facilitator a bare 402 names, to open a session from it; null when it names none usable. */
+  facilitatorOf(option: PaymentOption): string | null;
+  propose(ctx: SchemeContext, input: OpenInput): Promise<Proposal>;
+  /** The wallet step and whatever registration the scheme needs. Throws WalletError. */
+  open(ctx: SchemeContext, input: OpenInput, proposal: Proposal, decision: Decision): Promise<Opened>;
+  /** `payload` of the payment header for a stored grant. */
+  payload(grant: Readonly<Record<string, unknown>>, option: PaymentOption): Record<string, unknown>;
+  /** Strings of the grant that must never be page-visible (the page redacts them from responses). */
+  secrets(grant: Readonly<Record<string, unknown>>): string[];
+  remote(ctx: SchemeContext, session: SessionRecord): Promise<RemoteView>;
+  /** Finish a `pending` grant. */
+  resume?(ctx: SchemeContext, session: SessionRecord): Promise<Resumed>;
+  /** A server's refusal reason that ends or changes the session. */
+  statusFor(reason: string): SessionStatus | undefined;
+}
+
+export interface SchemePlugin {
+  readonly id: string;
+  /** What the window calls it, and why the wallet prefers it: lower asks the person less often. */
+  readonly label: string;
+  readonly preference: number;
+  /** Implementations by chain family. */
+  readonly chains: Readonly<Record<string, SchemeOnChain>>;
+}
