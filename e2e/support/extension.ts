@@ -21,9 +21,12 @@ export interface ExtensionBrowser {
 
 /** Chromium with the built extension loaded, in a (possibly persistent) profile. */
 const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-// Branded Google Chrome (137+) ignores --load-extension unless this feature is off; Chromium and
-// Chrome for Testing load it either way.
-const LOAD_EXTENSION_ARGS = ['--disable-features=DisableLoadExtensionCommandLineSwitch'];
+/**
+ * Branded Google Chrome (137+) ignores --load-extension unless this feature is off; Chromium and
+ * Chrome for Testing load it either way. Only for Chrome: a second --disable-features replaces
+ * Playwright's own list (Chromium keeps the last one), so it is not passed where it is not needed.
+ */
+const loadExtensionArgs = (executable: string) => (/google-chrome|Google Chrome/.test(executable) ? ['--disable-features=DisableLoadExtensionCommandLineSwitch'] : []);
 
 /** The same browser and profile kind, without the extension (the baseline for page-load costs). */
 export async function launchWithoutExtension(): Promise<BrowserContext> {
@@ -39,14 +42,15 @@ export async function launchWithExtension(opts: { userDataDir?: string; headless
   const dir = opts.extensionDir ?? EXTENSION_DIR;
   if (!existsSync(join(dir, 'manifest.json'))) throw new Error('Build the extension first: npm run build');
   const userDataDir = opts.userDataDir ?? mkdtempSync(join(tmpdir(), 'x402-profile-'));
+  const executablePath = chromePath();
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromePath(),
+    executablePath,
     headless: opts.headless ?? true,
     viewport: { width: 1100, height: 800 },
     args: [
       `--disable-extensions-except=${dir}`,
       `--load-extension=${dir}`,
-      ...LOAD_EXTENSION_ARGS,
+      ...loadExtensionArgs(executablePath),
       ...BASE_ARGS,
     ],
   });
