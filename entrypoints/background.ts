@@ -73,7 +73,7 @@ export default defineBackground(() => {
     extensionId: browser.runtime.id,
     extensionOrigin: browser.runtime.getURL('/').replace(/\/$/, ''),
     router: new PageRouter(service.pageHandlers, { log }),
-    ui: uiHandlers({ service, approvals, settings: settings.get, updateSettings: settings.update }),
+    ui: uiHandlers({ service, approvals, settings: settings.get, updateSettings: settings.update, db, resetSettings: settings.reset }),
     approvals,
     onTabsTouched: (tabIds) => tabIds.forEach(badges.schedule),
   });

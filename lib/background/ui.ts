@@ -1,5 +1,7 @@
 import { RpcCode, WalletError, toWalletError } from '../errors';
 import { UI_METHODS, isUiMethod, type UiHandlers, type UiMethod, type UiParams } from '../messaging/methods';
+import type { WalletDb } from '../sessions/db';
+import { clearPersonalData, exportPersonalData } from '../sessions/personal-data';
 import type { Settings, SettingsPatch } from '../settings';
 import type { ApprovalQueue } from './approvals';
 import { paramsError, type RouterReply } from './router';
@@ -11,6 +13,10 @@ export interface UiDeps {
   settings(): Promise<Settings>;
   /** Apply a patch to the stored settings; calls are serialised so none is lost. */
   updateSettings(patch: SettingsPatch): Promise<Settings>;
+  /** The store, for "export / clear all my data". */
+  db: WalletDb;
+  /** Drop the stored settings (back to the defaults). */
+  resetSettings(): Promise<Settings>;
 }
 
 /** What the extension's own pages can ask, one handler per method of the table. */
@@ -28,6 +34,9 @@ export function uiHandlers(deps: UiDeps): UiHandlers {
     'session.reconcile': async (p) => !!(await service.upkeep.reconcileSession(p.id)),
     'settings.get': () => deps.settings(),
     'settings.set': (p) => deps.updateSettings(p),
+    'data.export': async () => exportPersonalData(deps.db, await deps.settings()),
+    // Live sessions are ended the way the popup ends them (stop paying, tell their pages) before the rows go.
+    'data.clear': () => clearPersonalData({ db: deps.db, endSession: (id) => service.upkeep.end(id, 'ended_by_user'), resetSettings: deps.resetSettings }),
   };
 }
 

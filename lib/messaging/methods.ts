@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SettingsPatchSchema, type Settings } from '../settings';
+import type { ClearResult, PersonalDataExport } from '../sessions/personal-data';
 import type { PublicSessionView, SessionStatus } from '../sessions/types';
 import { MAX_PAYMENT_REQUIRED_HEADER, MAX_PAYMENT_RESPONSE_HEADER, MAX_V1_BODY } from '../x402/limits';
 import type { ApprovalState } from './approval';
@@ -151,6 +152,10 @@ export const UI_METHODS = {
   'session.retryRegistration': { params: z.strictObject({ id: publicId }) },
   'settings.get': { params: z.strictObject({}) },
   'settings.set': { params: SettingsPatchSchema },
+  /** Everything stored, as JSON (bearer session ids left out). */
+  'data.export': { params: z.strictObject({}) },
+  /** Delete everything. The literal is there so no stray call can do it. */
+  'data.clear': { params: z.strictObject({ confirm: z.literal('delete-everything') }) },
 } as const satisfies Record<string, { params: z.ZodType }>;
 
 export type UiMethod = keyof typeof UI_METHODS;
@@ -164,6 +169,8 @@ export interface UiResults {
   'session.retryRegistration': SessionStatus | null;
   'settings.get': Settings;
   'settings.set': Settings;
+  'data.export': PersonalDataExport;
+  'data.clear': ClearResult;
 }
 
 /** What serves a table: one function per method, typed by it. */
