@@ -85,6 +85,8 @@ test.describe('pages in the real world', () => {
     const sw = await ext.serviceWorker();
     await sw.evaluate(() => (globalThis as any).chrome.declarativeNetRequest.updateDynamicRules({ removeRuleIds: [402_001, 402_002] }));
     expect(await probe(dapp, url)).toEqual({ status: 402, paymentRequired: null, date: null });
+    // (Another URL: Chromium caches the preflight it allowed, Max-Age 600, per URL.)
+    expect(await probe(dapp, `${url}?uncached`, { 'PAYMENT-SIGNATURE': 'e30=' })).toEqual({ error: expect.stringMatching(/TypeError/) });
   });
 
   test('no CORS at all: nothing paid, the page gets the TypeError a plain fetch gives, the popup says why', async ({ dapp, stack, wallet, chain, ext, openPopup }) => {

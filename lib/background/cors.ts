@@ -122,7 +122,8 @@ async function installRules(dnr: DnrPorts, log: X402CorsDeps['log']): Promise<Ex
  * (Chrome `initiator`, Firefox `originUrl`), never a page's.
  */
 export function unreadable402(d: ResponseDetails): string | null {
-  if (d.statusCode !== 402) return null;
+  // A preflight is never the page's own request (and a server answering it 402 is not paying it).
+  if (d.statusCode !== 402 || d.method.toUpperCase() === 'OPTIONS') return null;
   const origin = webOrigin(d.initiator ?? d.originUrl);
   const target = webOrigin(d.url);
   if (!origin || !target || origin === target) return null;

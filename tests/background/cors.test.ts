@@ -80,6 +80,7 @@ describe('noticing an x402 402 that CORS keeps from the page (webRequest)', () =
     expect(unreadable402(nocors({ responseHeaders: [h('payment-required'), h('access-control-allow-origin', PAGE)] }))).toBeNull();
     expect(unreadable402(nocors({ url: 'http://dapp.test/api/slot' }))).toBeNull(); // same origin: CORS does not apply
     expect(unreadable402(nocors({ statusCode: 200 }))).toBeNull();
+    expect(unreadable402(nocors({ method: 'OPTIONS' }))).toBeNull(); // a preflight some server answered 402
     expect(unreadable402(nocors({ responseHeaders: [h('content-type', 'application/json')] }))).toBeNull();
     expect(unreadable402(nocors({ initiator: 'null' }))).toBeNull(); // opaque origin (sandboxed frame)
     expect(unreadable402(nocors({ initiator: 'chrome-extension://abcdefghijklmnop' }))).toBeNull();
