@@ -41,9 +41,20 @@ export default defineConfig({
     icons: { 16: '/icons/icon-16.png', 32: '/icons/icon-32.png', 48: '/icons/icon-48.png', 128: '/icons/icon-128.png' },
     // The idle look; the background switches per tab (lib/background/toolbar-state.ts).
     action: { default_icon: { 16: '/icons/idle-16.png', 32: '/icons/idle-32.png' }, default_title: 'x402 Session Wallet' },
-    // webRequest (observe only, never block): where a paid request was redirected, so the payment
-    // follows same-origin redirects and nothing else (lib/background/redirects.ts).
-    permissions: ['storage', 'alarms', 'scripting', 'webRequest'],
+    permissions: [
+      'storage',
+      'alarms',
+      'scripting',
+      // Two dynamic rules that make x402's own headers (PAYMENT-REQUIRED, PAYMENT-RESPONSE,
+      // X-PAYMENT-RESPONSE; PAYMENT-SIGNATURE / X-PAYMENT on preflights) pass CORS on responses that
+      // already allow the page (lib/background/cors.ts). "WithHostAccess": it acts only where the
+      // host permissions below reach, and adds no install warning of its own.
+      'declarativeNetRequestWithHostAccess',
+      // Observation only, never blocking or modifying: why an x402 402 from an API without CORS could
+      // not be paid (`cors_blocked`, lib/background/cors.ts), and where a paid request was redirected,
+      // so the payment follows same-origin redirects and nothing else (lib/background/redirects.ts).
+      'webRequest',
+    ],
     // Web pages only (no file://, ftp:, …): the fetch wrapper must be in every page before its
     // scripts run, the signer is injected into the tab that opens a session, and the background
     // talks to facilitators and RPCs wherever the person approved them (store/permissions.md).

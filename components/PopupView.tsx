@@ -1,6 +1,7 @@
 import type { SessionsPage } from '../lib/sessions/queries';
 import type { PaymentRecord, PublicSessionView, WalletEvent } from '../lib/sessions/types';
 import { tokenAmount } from '../lib/format';
+import { reasonMessage } from '../lib/messaging/reasons';
 import { SessionCard } from './SessionCard';
 
 export interface PopupViewProps {
@@ -22,7 +23,14 @@ export interface PopupViewProps {
 /** The toolbar popup: every session, live; active ones first. */
 export function PopupView({ page, onMore, now, onEnd, onRetry, declined = [], history, onShowHistory, historyFor, error }: PopupViewProps) {
   if (page === null) return <p className="muted">Loading…</p>;
-  if (page.liveCount + page.endedCount === 0) return <EmptyState />;
+  // A first 402 that could not be paid (no CORS, no facilitator, …) says why even before any session.
+  if (page.liveCount + page.endedCount === 0)
+    return (
+      <>
+        <EmptyState />
+        <Declined declined={declined} />
+      </>
+    );
   const card = (s: PublicSessionView, actions: boolean) => (
     <div key={s.id}>
       <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}) } : {})} />
@@ -47,19 +55,7 @@ export function PopupView({ page, onMore, now, onEnd, onRetry, declined = [], hi
           )}
         </>
       )}
-      {declined.length > 0 && (
-        <details data-testid="declined">
-          <summary className="muted">Recently declined payments ({declined.length})</summary>
-          <ul style={{ listStyle: 'none', padding: 0, margin: '4px 0' }}>
-            {declined.map((e) => (
-              <li key={e.id} className="row" style={{ fontSize: 12 }}>
-                <span title={e.url}>{e.origin}{e.url ? ` → ${pathOf(e.url)}` : ''}</span>
-                <span data-reason={e.reason}>{e.reason}</span>
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <Declined declined={declined} />
     </div>
   );
 }
@@ -98,6 +94,23 @@ function pathOf(url: string): string {
   } catch {
     return url.slice(0, 60);
   }
+}
+
+function Declined({ declined }: { declined: WalletEvent[] }) {
+  if (declined.length === 0) return null;
+  return (
+    <details data-testid="declined">
+      <summary className="muted">Recently declined payments ({declined.length})</summary>
+      <ul style={{ listStyle: 'none', padding: 0, margin: '4px 0' }}>
+        {declined.map((e) => (
+          <li key={e.id} className="row" style={{ fontSize: 12 }}>
+            <span title={e.url}>{e.origin}{e.url ? ` → ${pathOf(e.url)}` : ''}</span>
+            <span data-reason={e.reason} title={reasonMessage(e.reason)}>{e.reason}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
 }
 
 function EmptyState() {

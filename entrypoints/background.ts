@@ -2,7 +2,8 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { browser } from 'wxt/browser';
 import { ApprovalQueue } from '../lib/background/approvals';
 import { createBadges } from '../lib/background/badge';
-import type { ScriptingPorts, StoragePorts } from '../lib/background/browser-ports';
+import type { DnrPorts, ScriptingPorts, StoragePorts, WebRequestPorts } from '../lib/background/browser-ports';
+import { createX402Cors } from '../lib/background/cors';
 import { createMaintenance } from '../lib/background/maintenance';
 import { createPortHub, type PortLike } from '../lib/background/ports';
 import { RedirectLog } from '../lib/background/redirects';
@@ -88,4 +89,13 @@ export default defineBackground(() => {
   });
   browser.tabs.onRemoved.addListener((tabId) => hub.tabClosed(tabId));
   maintenance.start();
+  // x402's headers across CORS: exposure rules, and the reason recorded when an API has no CORS.
+  void createX402Cors({
+    dnr: browser.declarativeNetRequest as unknown as DnrPorts,
+    webRequest: browser.webRequest as unknown as WebRequestPorts,
+    record: (entry) => service.audit.record(entry),
+    log,
+  })
+    .start()
+    .then((exposure) => log('cors.rules', { exposure }));
 });

@@ -87,6 +87,7 @@ export type X402Reason =
   | 'invalid_schema'
   | 'no_valid_accepts'
   | 'conflicting_requirements'
+  | 'cors_blocked'
   | 'unsupported_scheme'
   | 'unsupported_network'
   | 'no_session'

@@ -34,3 +34,38 @@ export interface ActionPorts {
 export interface TabsPorts {
   get(tabId: number): Promise<{ url?: string }>;
 }
+
+/** A `declarativeNetRequest` rule, as much of its shape as this extension writes. */
+export interface DnrRule {
+  id: number;
+  priority?: number;
+  condition: {
+    resourceTypes?: string[];
+    requestMethods?: string[];
+    excludedRequestMethods?: string[];
+    responseHeaders?: { header: string }[];
+  };
+  action: { type: 'modifyHeaders'; responseHeaders: { header: string; operation: 'append'; value: string }[] };
+}
+
+export interface DnrPorts {
+  updateDynamicRules(options: { removeRuleIds?: number[]; addRules?: DnrRule[] }): Promise<void>;
+}
+
+/** What `webRequest.onHeadersReceived` reports (Chrome names the initiator, Firefox its URL). */
+export interface ResponseDetails {
+  url: string;
+  method: string;
+  statusCode: number;
+  initiator?: string;
+  originUrl?: string;
+  responseHeaders?: { name: string; value?: string }[];
+}
+
+export interface WebRequestPorts {
+  onHeadersReceived: {
+    addListener(fn: (details: ResponseDetails) => void, filter: { urls: string[]; types?: string[] }, extraInfoSpec?: string[]): void;
+  };
+  /** Chrome's enum; `EXTRA_HEADERS` only where the browser has it. */
+  OnHeadersReceivedOptions?: Record<string, string>;
+}

@@ -18,7 +18,9 @@ export interface Natives {
   responseClone: (r: Response) => Response;
   responseText: (r: Response) => Promise<string>;
   dispatch: (target: EventTarget, event: Event) => boolean;
-  listen: (target: EventTarget, type: string, fn: (e: Event) => void) => void;
+  listen: (target: EventTarget, type: string, fn: (e: Event) => void, capture?: boolean) => void;
+  /** `uncurry(F.prototype.m)(self, ...args)` calls the builtin captured now, whatever the page patches later. */
+  uncurry: <F extends AnyFn>(fn: F) => (self: unknown, ...args: unknown[]) => ReturnType<F>;
   randomHex: (bytes: number) => string;
   /** JSON.parse into null-prototype objects: reading a missing key never reaches a page getter. */
   parseInert: (text: string) => unknown;
@@ -109,6 +111,7 @@ export function captureNatives(win: typeof globalThis): Natives {
     responseText: uncurry(win.Response.prototype.text as AnyFn) as Natives['responseText'],
     dispatch: uncurry(ET.dispatchEvent as AnyFn) as Natives['dispatch'],
     listen: uncurry(ET.addEventListener as AnyFn) as Natives['listen'],
+    uncurry,
     randomHex(bytes: number) {
       const buf = new Uint8Array(bytes);
       getRandomValues(crypto, buf);

@@ -69,7 +69,26 @@ function clip(value: string | null, max: number): string | null {
  * the request handed straight to the captured native fetch, never returned from an async function,
  * so page getters on Object.prototype (`then`, `signal`, …) never see it.
  */
-export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof fetch {
+export function createPayingFetch(deps: PayingFetchDeps): typeof fetch {
+  return createPaying(deps).fetch;
+}
+
+/**
+ * After a 402 with x402 data: ask `pay`, retry `replay` once with the header, report. Resolves with
+ * the paid response (secrets redacted), or null when the page should get its original 402 (not
+ * payable, or the server refused: the reason went out as an event). Rejects as the retry's native
+ * fetch does (network error, abort). Shared by the fetch and the XMLHttpRequest wrappers.
+ */
+export type PaidRetry = (url: string, verb: string, paymentRequired: string | null, body: string | null, replay: Request) => Promise<Response | null>;
+
+export interface Paying {
+  fetch: typeof fetch;
+  retry: PaidRetry;
+  /** True once the relay answered: only then is a 402 worth holding back. */
+  readonly connected: boolean;
+}
+
+export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
   /** Routes this page has paid, by the background's own route key (no secrets). */
   const knownRoutes = new Set<string>();
 
@@ -174,7 +193,7 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     return res;
   }
 
-  return async function x402fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  async function x402fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     let request: Request;
     try {
       request = new n.Request(input as RequestInfo, init);
@@ -224,6 +243,17 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     }
     if (paymentRequired === null && body === null) return response;
 
+    let paid: Response | null;
+    try {
+      paid = await retry(url, verb, paymentRequired, body, replay);
+    } catch (error) {
+      if ((error as { name?: unknown })?.name === 'AbortError' && n.requestSignal(replay).aborted) return response;
+      throw error;
+    }
+    return paid ?? response;
+  }
+
+  const retry: PaidRetry = async (url, verb, paymentRequired, body, replay) => {
     const decision = await decide(
       'pay',
       { url, method: verb, paymentRequired: clip(paymentRequired, MAX_PAYMENT_REQUIRED_HEADER), body: clip(body, MAX_V1_BODY), hadPayment: false, attemptId: n.randomHex(8) },
@@ -231,15 +261,17 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       verb,
       false,
     );
-    if (decision === null) return response;
-    let retry: Response;
-    try {
-      retry = await sendPaid(replay, decision, url, verb, false);
-    } catch (error) {
-      if ((error as { name?: unknown })?.name === 'AbortError' && n.requestSignal(replay).aborted) return response;
-      throw error;
-    }
+    if (decision === null) return null;
+    const res = await sendPaid(replay, decision, url, verb, false);
     // The server refused the payment: the page gets its original 402 (the reason is in the event).
-    return n.responseStatus(retry) === 402 ? response : redactResponse(n, retry, secretsOf(decision));
+    return n.responseStatus(res) === 402 ? null : redactResponse(n, res, secretsOf(decision));
+  };
+
+  return {
+    fetch: x402fetch,
+    retry,
+    get connected() {
+      return channel.connected;
+    },
   };
 }

@@ -18,6 +18,8 @@ export const REASONS = {
   invalid_schema: 'The payment requirements are malformed.',
   no_valid_accepts: 'None of the offered payment options is well formed.',
   conflicting_requirements: 'The 402 body and header disagree about what to pay.',
+  /** Recorded by the background (webRequest), never sent to the page: that would reveal what CORS hides. */
+  cors_blocked: 'The API does not allow this site to read it (no CORS headers for this site), so its 402 could not be paid.',
   // What the wallet can pay.
   unsupported_scheme: 'No offered payment scheme is one this wallet pays.',
   unsupported_network: 'No offered network is supported.',
