@@ -15,6 +15,7 @@ import { createSettingsStore } from '../lib/background/settings-store';
 import { createTabSigner } from '../lib/background/tab-signer';
 import { createTokenReader } from '../lib/background/token-reader';
 import { uiHandlers } from '../lib/background/ui';
+import { createWalletTabs, type WalletTabPorts } from '../lib/background/wallet-tabs';
 import { WalletDb } from '../lib/sessions/db';
 import { rpcsFor } from '../lib/settings';
 
@@ -62,6 +63,7 @@ export default defineBackground(() => {
     preemptive: async () => (await settings.get()).preemptive,
     allowPrivateFacilitators: async () => (await settings.get()).allowPrivateFacilitators,
     rpcs: async (network) => rpcsFor(await settings.get(), network),
+    walletTab: createWalletTabs(browser.tabs as unknown as WalletTabPorts),
     redirects,
     routeStore: {
       load: async () => ((await stores.session.get(ROUTES_KEY))[ROUTES_KEY] as StoredRoute[] | undefined) ?? [],

@@ -36,13 +36,15 @@ export interface PayingDeps {
   reconcile(sessionId: string): Promise<unknown>;
   /** The same, a few seconds from now, for a call whose outcome only the facilitator knows. */
   reconcileSoon(sessionId: string): void;
+  /** A payment failed on chain and paused its session: read what the chain says now. */
+  onPaused?(sessionId: string): void;
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
 type Decided = PayResult & { detail?: string };
 
 /** Why one option was not reserved, ranked: the most telling reason is the one the page hears. */
-const RANK: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'api_origin_mismatch', 'facilitator_mismatch', 'spender_mismatch', 'session_inactive', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'cap_exceeded'];
+const RANK: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'api_origin_mismatch', 'facilitator_mismatch', 'spender_mismatch', 'session_inactive', 'session_paused', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'cap_exceeded'];
 const MAX_IN_FLIGHT = 5000;
 const MAX_HOPS = 3;
 
@@ -286,6 +288,7 @@ export class Paying {
     const statusChange = current ? schemeOn(current.scheme, current.family)?.impl.statusFor(reason) : undefined;
     const done = await ledger.release(payment.id, reason, statusChange);
     if (done) this.deps.notify?.(done.session);
+    if (done?.session.status === 'paused') this.deps.onPaused?.(payment.sessionId);
     await this.deps.audit.record({ origin: caller.origin, kind: 'payment_refused', reason, url: payment.url, method: payment.method, sessionId: payment.sessionId });
     if (reason === 'cap_exceeded') void this.deps.reconcile(payment.sessionId).catch(() => undefined);
     const session = done?.session ?? current;

@@ -29,7 +29,20 @@ export function uiHandlers(deps: UiDeps): UiHandlers {
       if (!state) throw new WalletError(RpcCode.InvalidParams, 'unknown_approval', 'This approval is no longer pending.');
       return approvals.decide(p.id, p.approve ? { cap: p.cap ?? state.prompt.cap, expiresIn: p.expiresIn ?? state.prompt.expiresIn, ...(p.perCallMax !== undefined ? { perCallMax: p.perCallMax } : {}) } : 'reject');
     },
-    'session.end': async (p) => !!(await service.upkeep.end(p.id, 'ended_by_user')),
+    'session.end': async (p) => {
+      const ended = !!(await service.upkeep.end(p.id, 'ended_by_user'));
+      // The revoke is asked in the wallet after the session already stopped paying: a refusal there
+      // leaves the session ended, and the error says the allowance stays.
+      if (!p.revoke) return { ended };
+      try {
+        return { ended, revoke: await service.allowances.lower(p.id) };
+      } catch (e) {
+        const err = e instanceof WalletError ? e : null;
+        throw new WalletError(err?.code ?? RpcCode.Internal, err?.reason ?? 'wallet_error', `The session is ended; lowering its allowance did not happen: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+    'session.reapprove': (p) => service.allowances.reapprove(p.id),
+    'session.check': async (p) => !!(await service.allowances.check(p.id)),
     'session.retryRegistration': async (p) => (await service.upkeep.retryRegistration(p.id))?.status ?? null,
     'session.reconcile': async (p) => !!(await service.upkeep.reconcileSession(p.id)),
     'settings.get': () => deps.settings(),

@@ -239,7 +239,9 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
       } catch {
         body = null;
       }
-      if (body !== null && !n.stringIncludes(body, 'x402Version')) body = null;
+      // Beside a header the body always goes (the background parses it, so a disguised v1 claim
+      // cannot slip past as text); alone, only a body that names x402 at all.
+      if (body !== null && paymentRequired === null && !n.stringIncludes(body, 'x402Version')) body = null;
     }
     if (paymentRequired === null && body === null) return response;
 

@@ -158,7 +158,7 @@ export function installPayingXhr(win: XhrWindow, n: Natives, paying: Paying): vo
       if (n.stringIncludes(lower(nHeader(x, 'content-type') ?? ''), 'json')) {
         const r = nResp(x);
         body = type === 'json' ? n.jsonStringify(r) : type === '' || type === 'text' ? nText(x) : await n.responseText(new n.Response(r as Blob));
-        if (!n.stringIncludes(body ?? '', 'x402Version')) body = null;
+        if (paymentRequired === null && !n.stringIncludes(body ?? '', 'x402Version')) body = null;
       }
       if (paymentRequired === null && body === null) throw 0;
       const ctl = (s.ctl = new AC());

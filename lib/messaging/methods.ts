@@ -147,7 +147,12 @@ export const UI_METHODS = {
       perCallMax: z.string().regex(/^[1-9][0-9]{0,77}$/).nullable().optional(),
     }),
   },
-  'session.end': { params: z.strictObject({ id: publicId }) },
+  /** End a session; `revoke`: also lower its spender's allowance to what other sessions still need (asked in the wallet). */
+  'session.end': { params: z.strictObject({ id: publicId, revoke: z.boolean().optional() }) },
+  /** Approve again what the session still needs (after a revoke or a replaced allowance); a paused session resumes. */
+  'session.reapprove': { params: z.strictObject({ id: publicId }) },
+  /** Read the chain for a session now (allowance, balance). */
+  'session.check': { params: z.strictObject({ id: publicId }) },
   'session.reconcile': { params: z.strictObject({ id: publicId }) },
   'session.retryRegistration': { params: z.strictObject({ id: publicId }) },
   'settings.get': { params: z.strictObject({}) },
@@ -164,7 +169,9 @@ export type UiParams<M extends UiMethod> = z.infer<(typeof UI_METHODS)[M]['param
 export interface UiResults {
   'approval.get': ApprovalState | null;
   'approval.decide': boolean;
-  'session.end': boolean;
+  'session.end': { ended: boolean; revoke?: { txHash: string; allowance: string } };
+  'session.reapprove': { txHash: string; allowance: string };
+  'session.check': boolean;
   'session.reconcile': boolean;
   'session.retryRegistration': SessionStatus | null;
   'settings.get': Settings;
