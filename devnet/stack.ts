@@ -8,7 +8,7 @@
  * If any component fails to start (a busy port, say), the ones already running are stopped
  * before the error is rethrown, so nothing is left holding a port.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Express } from 'express';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +97,8 @@ export interface StackFacilitator {
   stop(): Promise<void>;
   /** Starts it again on the same port and ledger (no-op while running). */
   start(): Promise<void>;
+  /** Restarts it on the same port with an empty ledger: every session it knew is gone. */
+  loseDatabase(): Promise<void>;
   /** The options to pass to `startFacilitator` to run an equivalent one yourself. */
   options: FacilitatorOptions & { port: number };
 }
@@ -219,6 +221,14 @@ async function restartableFacilitator(options: FacilitatorOptions, stoppers: Sto
     },
     async start() {
       if (handle) return;
+      handle = await startFacilitator(first.options);
+    },
+    async loseDatabase() {
+      // A facilitator redeployed without its volume: same address and port, no sessions.
+      const h = handle;
+      handle = null;
+      await h?.stop();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${first.dbPath}${suffix}`, { force: true });
       handle = await startFacilitator(first.options);
     },
   };
