@@ -140,6 +140,8 @@ export const UI_METHODS = {
       perCallMax: z.string().regex(/^[1-9][0-9]{0,77}$/).nullable().optional(),
     }),
   },
+  /** The wallet picked among several in the page (`name`), or none: the person declined. */
+  'approval.chooseWallet': { params: z.strictObject({ id: publicId, name: z.string().min(1).max(64).nullable() }) },
   'session.end': { params: z.strictObject({ id: publicId }) },
   'session.reconcile': { params: z.strictObject({ id: publicId }) },
   'session.retryRegistration': { params: z.strictObject({ id: publicId }) },
@@ -153,6 +155,7 @@ export type UiParams<M extends UiMethod> = z.infer<(typeof UI_METHODS)[M]['param
 export interface UiResults {
   'approval.get': ApprovalState | null;
   'approval.decide': boolean;
+  'approval.chooseWallet': boolean;
   'session.end': boolean;
   'session.reconcile': boolean;
   'session.retryRegistration': SessionStatus | null;
