@@ -118,7 +118,8 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
         <Row label="Token" testId="approval-token">
           <bdi>{symbol}</bdi> <span className="muted">({d} decimals)</span>{' '}
           {p.token.verified ? <span className="badge ok">known</span> : <span className="badge warn" title="Read from the chain; not in the wallet's list of known tokens">unverified</span>}
-          <br /><span className="mono muted" title={p.asset}>{shortAddress(p.asset)}</span>
+          {/* A token the wallet does not know is identified by its full address only. */}
+          <br /><span className="mono muted" title={p.asset} data-testid="approval-asset">{p.token.verified ? shortAddress(p.asset) : p.asset}</span>
         </Row>
         <Row label="Pays to" testId="approval-recipient"><span className="mono" title={p.recipient}>{p.recipient}</span></Row>
         <Row label="Only for calls to" testId="approval-api-origins">{p.apiOrigins.map((o) => <div key={o} className="mono"><bdi>{o}</bdi></div>)}</Row>
