@@ -41,7 +41,7 @@ if (existsSync(join(dir, 'background.js'))) rows.push({ role: 'background', ...s
 for (const file of signers) rows.push({ role: `signer chunk (lazy, ${file.slice(7, -3)})`, ...size(file) });
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log(`\nBuild check (${dir}):`);
-for (const r of rows) console.log(`  ${r.role.padEnd(22)} ${r.file.padEnd(34)} ${kb(r.bytes).padStart(9)} min  ${kb(r.gzip).padStart(9)} gzip`);
+for (const r of rows) console.log(`  ${r.role.padEnd(28)} ${r.file.padEnd(34)} ${kb(r.bytes).padStart(9)} min  ${kb(r.gzip).padStart(9)} gzip`);
 if (main) {
   const s = statSync(join(dir, main.js[0])).size;
   console.log(`  MAIN-world budget: ${kb(s)} of ${kb(BUDGET)} ${s <= BUDGET ? 'OK' : 'OVER'}`);
