@@ -141,6 +141,8 @@ test.describe('Solana: the whole flow in Chromium with the built extension and a
     const remote = (await (await fetch(`${sol.facilitator.url}/sessions/${encodeURIComponent(session.grant.sessionId)}`)).json()) as { spent: string };
     expect(session.spent).toBe(String(2n * sol.api.prices.chat));
     expect(remote.spent).toBe(session.spent);
+    // A payment the chain refused pauses the session until the chain covers it again.
+    expect(session.status).toBe('paused');
     expect(store.payments.filter((p) => p.status === 'released').map((p) => p.reason)).toContain('onchain_transfer_failed');
   });
 

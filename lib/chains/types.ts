@@ -58,6 +58,8 @@ export interface ChainAdapter extends ChainNetworks {
   readonly maxAmount?: bigint;
   readToken(rpcUrl: string, asset: string): Promise<TokenInfo>;
   readAllowance(rpcUrl: string, asset: string, owner: string, spender: string): Promise<bigint>;
+  /** What `owner` holds of `asset` (absent: the family cannot read it without a wallet). */
+  readBalance?(rpcUrl: string, asset: string, owner: string): Promise<bigint>;
   /**
    * The request the signer chunk executes to approve `spender` for `amount` of `asset`. A family
    * whose transaction names recent chain state (Solana's blockhash) reads it over `input.rpcUrl`,

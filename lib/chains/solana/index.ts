@@ -24,7 +24,7 @@ export * from './verify';
 import type { ChainAdapter } from '../types';
 import { isSolanaAddress } from './address';
 import { solanaNetworks } from './network';
-import { readDelegatedAllowance } from './rpc';
+import { readDelegatedAllowance, readTokenBalance } from './rpc';
 import { isSolanaRecipient, solanaSessionRequest } from './session-request';
 import { readSolanaToken } from './token';
 import { U64_MAX } from './u64';
@@ -41,6 +41,7 @@ export const solanaChain: ChainAdapter = {
   maxAmount: U64_MAX,
   readToken: (rpcUrl, asset) => readSolanaToken(rpcUrl, asset),
   readAllowance: (rpcUrl, asset, owner, spender) => readDelegatedAllowance(rpcUrl, asset, owner, spender),
+  readBalance: (rpcUrl, asset, owner) => readTokenBalance(rpcUrl, asset, owner),
   approveRequest: solanaSessionRequest,
   verifyWallet: verifySolanaSession,
   signer: { file: '/signer-solana.js', entry: 'solana' },

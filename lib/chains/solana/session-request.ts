@@ -74,7 +74,8 @@ function invalid(message: string): never {
 
 export async function solanaSessionRequest(input: ApproveInput): Promise<SolanaSessionRequest> {
   const { session, rpcUrl } = input;
-  if (!session) invalid('a Solana approve opens a session: its terms (cap, recipient, network) are required');
+  // The facilitator co-signs and submits the approve at registration: there is no approve outside a session.
+  if (!session) invalid('a Solana approve is made only while opening a session, which the facilitator submits');
   if (!rpcUrl) invalid('a Solana approve is built on a recent blockhash: an RPC is required');
   for (const [what, value] of [['asset', input.asset], ['spender', input.spender]] as const) {
     if (!isSolanaAddress(value)) invalid(`${what} is not a Solana address`);

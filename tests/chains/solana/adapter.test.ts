@@ -84,6 +84,9 @@ describe('the Solana chain adapter', () => {
     await expect(solanaChain.readToken(rpc, stack.facilitator.address)).rejects.toMatchObject({ code: 'NOT_A_MINT' });
     await expect(solanaChain.readToken(rpc, stack.payers[0]!.tokenAccount)).rejects.toMatchObject({ code: expect.stringMatching(/NOT_A_MINT/) });
     await expect(solanaChain.readToken(rpc, Keypair.generate().publicKey.toBase58())).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
+    // What an owner holds: its associated token account's amount; nothing yet is 0.
+    expect(await solanaChain.readBalance!(rpc, stack.mint.address, stack.payers[2]!.address)).toBe(10_000n * 10n ** 6n);
+    expect(await solanaChain.readBalance!(rpc, stack.mint.address, Keypair.generate().publicKey.toBase58())).toBe(0n);
     // Metadata of another mint is not this one's.
     const meta = stack.runtime.getAccount(metadataAddress(stack.mint.address))!;
     expect(decodeMetadata(meta.data, stack.mint.address)).toEqual({ name: 'USD Coin (devnet)', symbol: 'USDC' });
@@ -118,7 +121,7 @@ describe('the Solana chain adapter', () => {
     await expect(solanaChain.approveRequest({ ...input, amount: 10n, session: { ...input.session, cap: 11n } })).rejects.toMatchObject({ code: 'INVALID_AMOUNT' });
     await expect(solanaChain.approveRequest({ ...input, session: { ...input.session, recipient: stack.payers[1]!.tokenAccount } })).rejects.toMatchObject({ code: 'INVALID_FIELD' });
     await expect(solanaChain.approveRequest({ ...input, session: { ...input.session, recipient: TOKEN_PROGRAM } })).rejects.toMatchObject({ code: 'INVALID_FIELD' });
-    await expect(solanaChain.approveRequest({ ...input, session: undefined })).rejects.toMatchObject({ code: 'INVALID_FIELD' });
+    await expect(solanaChain.approveRequest({ ...input, session: undefined })).rejects.toMatchObject({ code: 'INVALID_FIELD', message: expect.stringMatching(/only while opening a session/) });
     await expect(solanaChain.approveRequest({ ...input, rpcUrl: undefined })).rejects.toMatchObject({ code: 'INVALID_FIELD' });
     await expect(solanaChain.approveRequest({ ...input, rpcUrl: 'http://127.0.0.1:9' })).rejects.toMatchObject({ code: 'RPC_UNREACHABLE' });
   });
