@@ -19,7 +19,7 @@ import type { EXACT_PATHS, ExactPrices } from './api/exact-routes';
 import { startPaidApi, type ApiPaths, type ApiPrices, type PaidApiHandle, type PaidApiOptions } from './api/server';
 import type { UPTO_PATHS } from './api/upto-routes';
 import { startChain } from './chain';
-import { startDapp } from './dapp/server';
+import { startDapp, type DappConfig } from './dapp/server';
 import { BadOptionError } from './errors';
 import { publicClientFor } from './evm';
 import { startExactFacilitator } from './exact/server';
@@ -261,6 +261,8 @@ interface ServicesOptions {
   upto?: PaidApiOptions['upto'];
   /** Extra paid routes (Solana) on the same paid API. */
   mounts?: { mount(app: Express): void }[];
+  /** The Solana terms for the demo dapp's chain picker. */
+  dappSolana?: DappConfig['solana'];
 }
 
 /** Facilitator → paid API → demo dapp, the same on the local chain and on a remote one. */
@@ -314,6 +316,7 @@ async function startServices(
       prices: stringPrices(api.prices),
       // Token units, as window.x402session.requestSession takes them (1.00 USDC = ten chat messages).
       session: { cap: '1.00', expiresIn: 3600 },
+      ...(o.dappSolana ? { solana: o.dappSolana } : {}),
     },
   });
   stoppers.push(dapp.stop);
@@ -386,6 +389,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         quiet,
         prices: opts.prices,
         mounts: solanaRoutes ? [solanaRoutes] : undefined,
+        dappSolana:
+          solana && solanaRoutes
+            ? {
+                network: solana.network,
+                facilitatorUrl: solana.facilitator.url,
+                rpcUrl: solana.rpc.url,
+                token: { address: solana.mint.address, symbol: 'USDC', decimals: solana.mint.decimals },
+                recipient: solana.recipient.address,
+                paths: solanaRoutes.paths,
+                prices: { chat: solanaRoutes.prices.chat.toString(), cheap: solanaRoutes.prices.cheap.toString() },
+              }
+            : undefined,
         rpcUrl: chain.rpcUrl,
         chainId,
         network: chain.network,

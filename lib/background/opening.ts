@@ -201,11 +201,20 @@ export class Opening {
   }
 
   private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, input: OpenInput): Promise<SessionRecord> {
-    if (!chain.isAddress(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
+    // A family may be stricter about who can be paid (Solana: a wallet key, not a PDA or a program).
+    if (!(chain.isRecipient ?? chain.isAddress)(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
     if (!chain.isAddress(input.asset)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'asset is not a valid token address for this network.');
+    // ... and about amounts (SPL: u64): a cap or price the token cannot carry never reaches the window.
+    if (chain.maxAmount !== undefined && (input.cap > chain.maxAmount || (input.price ?? 0n) > chain.maxAmount)) {
+      throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'The amount is larger than this token can hold.');
+    }
     const { approvals } = this.deps;
     const promptId = randomId();
-    const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step));
+    const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step), (wallets) => {
+      // Several wallets in the page: the person picks one in this approval window.
+      if (!approvals.chooseWallet) throw new WalletError(RpcCode.Disconnected, 'choose_wallet', reasonMessage('choose_wallet'));
+      return approvals.chooseWallet(promptId, wallets);
+    });
     const proposal = await this.propose(caller, impl, ctx, input);
     const prompt: ApprovalPrompt = {
       id: promptId,
