@@ -2,7 +2,8 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { browser } from 'wxt/browser';
 import { ApprovalQueue } from '../lib/background/approvals';
 import { createBadges } from '../lib/background/badge';
-import type { ActionPorts, DnrPorts, ScriptingPorts, StoragePorts, WebRequestPorts } from '../lib/background/browser-ports';
+import type { ActionPorts, DnrPorts, NotificationPorts, ScriptingPorts, StoragePorts, WebRequestPorts } from '../lib/background/browser-ports';
+import { createClock } from '../lib/background/clock';
 import { createX402Cors } from '../lib/background/cors';
 import { createMaintenance } from '../lib/background/maintenance';
 import { createPortHub, type PortLike } from '../lib/background/ports';
@@ -31,6 +32,10 @@ export default defineBackground(() => {
   const db = new WalletDb();
   const stores = browser.storage as unknown as StoragePorts;
   const settings = createSettingsStore(stores);
+  // Budgets (issue 15): one clock for the ledger, the alerts and the badge. Browser tests shift it
+  // from the worker's own console (`__x402Test`), which no page can reach, to cross a renewal or an
+  // alert without waiting; a restart drops the shift (a clock set back, which the ledger must survive).
+  const clock = createClock();
 
   const approvals = new ApprovalQueue({
     async open(promptId) {
@@ -51,9 +56,24 @@ export default defineBackground(() => {
   browser.webRequest.onCompleted.addListener((d) => redirects.forget(d.requestId), filter);
   browser.webRequest.onErrorOccurred.addListener((d) => redirects.forget(d.requestId), filter);
 
-  const badges = createBadges({ action: browser.action as unknown as ActionPorts, tabs: browser.tabs, sessionsOf: (origin) => db.sessions.where('origin').equals(origin).toArray() });
+  const badges = createBadges({ action: browser.action as unknown as ActionPorts, tabs: browser.tabs, sessionsOf: (origin) => db.sessions.where('origin').equals(origin).toArray(), now: clock.now });
+  // Budgets (issue 15): the small window of a site set to "always ask" (one per call).
+  const confirmWindows = {
+    async open(promptId: string) {
+      const win = await browser.windows.create({ url: `${browser.runtime.getURL('/confirm.html')}?id=${encodeURIComponent(promptId)}`, type: 'popup', width: 380, height: 460, focused: true });
+      if (win?.id === undefined) throw new Error('no window id');
+      return win.id;
+    },
+    close: (windowId: number) => browser.windows.remove(windowId),
+  };
   const service = new WalletService({
     db,
+    now: clock.now,
+    confirmWindows,
+    notifications: browser.notifications as unknown as NotificationPorts,
+    notificationIcon: browser.runtime.getURL('/icons/icon-128.png'),
+    alertsEnabled: async () => (await settings.get()).alerts,
+    onAlert: (session, kind) => hub.alert(session, kind),
     tokenInfo: createTokenReader(settings.get),
     approvals,
     signer: createTabSigner(browser.scripting as unknown as ScriptingPorts, settings.get),
@@ -83,7 +103,10 @@ export default defineBackground(() => {
 
   browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => hub.onMessage(message, sender as SenderLike, sendResponse));
   browser.runtime.onConnect.addListener((port) => hub.onConnect(port as unknown as PortLike));
-  browser.windows.onRemoved.addListener((windowId) => approvals.windowClosed(windowId));
+  browser.windows.onRemoved.addListener((windowId) => {
+    approvals.windowClosed(windowId);
+    service.confirmations?.windowClosed(windowId);
+  });
   browser.alarms.onAlarm.addListener((alarm) => maintenance.onAlarm(alarm));
   browser.tabs.onActivated.addListener(({ tabId }) => void badges.update(tabId));
   browser.tabs.onUpdated.addListener((tabId, change, tab) => {
@@ -91,6 +114,11 @@ export default defineBackground(() => {
   });
   browser.tabs.onRemoved.addListener((tabId) => hub.tabClosed(tabId));
   maintenance.start();
+  // The browser tests' handle (see `clock` above); it moves time and runs the minute's upkeep now.
+  (globalThis as unknown as { __x402Test: unknown }).__x402Test = {
+    setClockOffset: (ms: number) => clock.setOffset(ms),
+    tick: () => maintenance.onAlarm({ name: 'x402:maintenance' }),
+  };
   // x402's headers across CORS: exposure rules, and the reason recorded when an API has no CORS.
   void createX402Cors({
     dnr: browser.declarativeNetRequest as unknown as DnrPorts,

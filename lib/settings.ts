@@ -15,6 +15,8 @@ export const SettingsSchema = z.object({
   preferredWallet: z.string().max(128).optional(),
   /** Talk to facilitators on private and local addresses (off: a page cannot aim the wallet at your network). */
   allowPrivateFacilitators: z.boolean().default(false),
+  /** Budgets (issue 15): browser notifications at 80% / 100% of a cap and before an expiry. */
+  alerts: z.boolean().default(true),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -25,6 +27,7 @@ export const SettingsPatchSchema = z.strictObject({
   preemptive: z.boolean().optional(),
   preferredWallet: z.string().max(128).optional(),
   allowPrivateFacilitators: z.boolean().optional(),
+  alerts: z.boolean().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 

@@ -64,7 +64,24 @@ export interface X402SessionView {
   checkedAt?: number;
   /** What the chain said last: the spender's allowance and the payer's balance (base units), and when (ms). */
   onChain?: { allowance: string; balance?: string; at: number };
+  /**
+   * A budget that renews (the person chose it in the approval window): `cap` is then the total over
+   * every period, and this is the current period's budget. Times in unix seconds.
+   */
+  period?: { every: 'day' | 'week' | 'month'; cap: string; spent: string; remaining: string; index: number; startsAt: number; renewsAt: number };
+  /** How many times the person raised the cap or extended the expiry (same session, history kept). */
+  topUps?: number;
   createdAt: number;
+}
+
+/**
+ * A budget alert, the same the person gets as a browser notification: `cap_80` / `cap_100` at 80%
+ * and 100% of the cap (of the current period's, for a renewing budget), `expiry_day` /
+ * `expiry_hour` a day and an hour before the session ends.
+ */
+export interface X402BudgetAlertEvent {
+  kind: 'cap_80' | 'cap_100' | 'expiry_day' | 'expiry_hour';
+  session: X402SessionView;
 }
 
 export interface X402PaymentEvent {
@@ -110,6 +127,7 @@ export type X402Reason =
   | 'invalid_amount'
   | 'per_call_limit_exceeded'
   | 'cap_exceeded'
+  | 'period_cap_exceeded'
   | 'already_paid'
   | 'no_route'
   | 'rate_limited'
@@ -123,6 +141,9 @@ export type X402Reason =
   | 'settlement_failed'
   | 'approval_pending'
   | 'approval_cooldown'
+  | 'confirm_pending'
+  | 'confirm_cooldown'
+  | 'site_blocked'
   | 'approval_window_failed'
   | 'user_rejected'
   | 'invalid_decision'
@@ -148,6 +169,7 @@ export type X402Reason =
   | 'unknown_session'
   | 'unknown_attempt'
   | 'unknown_approval'
+  | 'topup_unavailable'
   | 'extension_unavailable'
   | 'extension_timeout'
   | 'extension_error'
@@ -169,6 +191,7 @@ export interface X402SessionEventMap {
   payment: X402PaymentEvent;
   paymentFailed: X402PaymentFailedEvent;
   sessionChanged: X402SessionView;
+  budgetAlert: X402BudgetAlertEvent;
 }
 
 export interface X402SessionError extends Error {

@@ -72,3 +72,8 @@ export interface WebRequestPorts {
   /** Chrome's enum; `EXTRA_HEADERS` only where the browser has it. */
   OnHeadersReceivedOptions?: Record<string, string>;
 }
+
+/** Budgets (issue 15): `notifications.create`, for budget alerts (lib/background/alerts.ts). */
+export interface NotificationPorts {
+  create(id: string, options: { type: 'basic'; iconUrl: string; title: string; message: string }): Promise<unknown> | void;
+}

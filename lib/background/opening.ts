@@ -13,6 +13,8 @@ import { siteText } from '../format';
 import { randomId } from '../sessions/ids';
 import type { Ledger } from '../sessions/ledger';
 import type { WalletDb } from '../sessions/db';
+import { minPeriodMs, newPeriod, periodsWithin, RENEW_CHOICES, type BudgetPeriod } from '../sessions/period';
+import type { SiteRule } from '../sessions/sites';
 import { remainingOf, toPublicView, type PublicSessionView, type SessionRecord } from '../sessions/types';
 import { parseDecimalAmount } from '../x402/amount';
 import type { ParsedPaymentRequired, PaymentOption } from '../x402/codec';
@@ -37,6 +39,8 @@ export interface OpeningDeps {
   notify?: (session: SessionRecord) => void;
   /** The person allowed facilitators on private and local addresses (options). */
   allowPrivateFacilitators?: () => Promise<boolean>;
+  /** Budgets (issue 15), per-site control: what the person decided for a site (never ask, a per-call ceiling). */
+  siteRule?: (origin: string) => Promise<SiteRule | null>;
 }
 
 const REJECT_COOLDOWN_MS = { dapp: 3_000, '402': 60_000 } as const;
@@ -135,6 +139,10 @@ export class Opening {
    * gets one window); anything else gets -32002 (a dapp) or its original 402 (a bare 402).
    */
   private async withApprovalSlot(caller: PageCaller, source: 'dapp' | '402', run: () => Promise<SessionRecord>, joinPending = false): Promise<SessionRecord> {
+    // Budgets (issue 15): a site the person set to "never ask" gets no window at all.
+    if ((await this.deps.siteRule?.(caller.origin))?.mode === 'never') {
+      throw new WalletError(RpcCode.UserRejected, 'site_blocked', reasonMessage('site_blocked'));
+    }
     const existing = this.pending.get(caller.origin);
     if (existing && joinPending) {
       const s = await existing;
@@ -208,6 +216,11 @@ export class Opening {
     if (chain.maxAmount !== undefined && (input.cap > chain.maxAmount || (input.price ?? 0n) > chain.maxAmount)) {
       throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'The amount is larger than this token can hold.');
     }
+    // Budgets (issue 15): the person's per-call ceiling for this site is proposed whatever the site
+    // asked (the lower of the two); the window shows it and the person may still change it.
+    const rule = await this.deps.siteRule?.(caller.origin);
+    const siteMax = rule?.perCallMax !== undefined ? parseDecimalAmount(rule.perCallMax, input.token.decimals) : null;
+    if (siteMax !== null && siteMax > 0n && (input.perCallMax === null || siteMax < input.perCallMax)) input = { ...input, perCallMax: siteMax };
     const { approvals } = this.deps;
     const promptId = randomId();
     const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step), (wallets) => {
@@ -240,6 +253,8 @@ export class Opening {
       ...(input.resource ? { resource: resourceView(input.resource) } : {}),
       existing: await this.sessionsOf(caller.origin),
       sharedAllowance: (await this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender)).map((s) => ({ origin: s.origin, remaining: remainingOf(s).toString() })),
+      // Budgets (issue 15): the renewals that fit in the longest expiry the site asked for.
+      renew: RENEW_CHOICES.filter((every) => minPeriodMs(every) < input.expiresIn * 1000),
     };
     const decision = await approvals.request(prompt, caller);
     // Our own window, but still clamp: the person may lower the terms, never raise them.
@@ -250,12 +265,25 @@ export class Opening {
     // The per-call ceiling is the person's to set within the cap; clearing it is theirs only when the site set none.
     const perCallMax = decision.perCallMax === undefined ? input.perCallMax : decision.perCallMax === null ? null : BigInt(decision.perCallMax);
     if (perCallMax === null ? input.perCallMax !== null : perCallMax <= 0n || perCallMax > cap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved per-call limit is out of range.');
+    // Budgets (issue 15): a budget that renews. `cap` is then the per-period cap (at most what the
+    // site asked); the session's own cap, and what the wallet approves, cover every period until
+    // the expiry, as the window showed it.
+    let totalCap = cap;
+    let period: BudgetPeriod | undefined;
+    if (decision.renew !== undefined) {
+      const every = decision.renew;
+      const periods = periodsWithin(every, this.deps.now(), this.deps.now() + expiresIn * 1000);
+      if (!prompt.renew?.includes(every) || periods < 2) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'A renewing budget needs an expiry longer than one period.');
+      totalCap = cap * BigInt(periods);
+      if (chain.maxAmount !== undefined && totalCap > chain.maxAmount) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The total over every period is larger than this token can hold.');
+      period = newPeriod(every, cap, this.deps.now());
+    }
 
     // Read again now: what the others still need may have changed while the person decided.
     const others = (await this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender)).reduce((sum, s) => sum + remainingOf(s), 0n);
     let opened;
     try {
-      opened = await impl.open(ctx, input, proposal, { cap, expiresIn, approveAmount: cap + others });
+      opened = await impl.open(ctx, input, proposal, { cap: totalCap, expiresIn, approveAmount: totalCap + others });
     } catch (e) {
       approvals.progress?.(promptId, 'failed', e instanceof Error ? e.message : undefined);
       throw e;
@@ -276,7 +304,7 @@ export class Opening {
       spender: proposal.spender,
       user: opened.user,
       facilitatorUrl: proposal.facilitatorUrl,
-      cap: cap.toString(),
+      cap: totalCap.toString(),
       spent: opened.status === 'active' ? opened.spent.toString() : '0',
       reserved: '0',
       perCallMax: perCallMax === null ? null : perCallMax.toString(),
@@ -284,6 +312,8 @@ export class Opening {
       status: opened.status,
       ...(opened.status === 'pending' ? { statusReason: 'registration_failed' } : {}),
       approvalTx: opened.approvalTx,
+      // The periods count from when the session exists.
+      ...(period ? { period: { ...period, anchor: now, start: now, seenAt: now } } : {}),
       createdAt: now,
       updatedAt: now,
     };

@@ -38,13 +38,21 @@ export interface PayingDeps {
   reconcileSoon(sessionId: string): void;
   /** A payment failed on chain and paused its session: read what the chain says now. */
   onPaused?(sessionId: string): void;
+  /**
+   * Budgets (issue 15), per-site control: asked once the amount is reserved and before any header
+   * is built. null = go ahead; a reason = the person (or the rate rules of the confirmation window)
+   * said no: the reservation is released and the page gets its 402 with that reason.
+   */
+  confirmPayment?(caller: PageCaller, session: SessionRecord, payment: PaymentRecord): Promise<WalletReason | null>;
+  /** Budgets (issue 15), alerts: a call was declined because the cap (or the period's) is used up. */
+  onBudgetRefused?(session: SessionRecord): void;
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
 type Decided = PayResult & { detail?: string };
 
 /** Why one option was not reserved, ranked: the most telling reason is the one the page hears. */
-const RANK: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'api_origin_mismatch', 'facilitator_mismatch', 'spender_mismatch', 'session_inactive', 'session_paused', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'cap_exceeded'];
+const RANK: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'api_origin_mismatch', 'facilitator_mismatch', 'spender_mismatch', 'session_inactive', 'session_paused', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'period_cap_exceeded', 'cap_exceeded'];
 const MAX_IN_FLIGHT = 5000;
 const MAX_HOPS = 3;
 
@@ -162,12 +170,20 @@ export class Paying {
       if (RANK.indexOf(outcome.reason) >= RANK.indexOf(best.reason)) best = { reason: outcome.reason, ...(outcome.session ? { session: outcome.session } : {}) };
     }
     if (best.session && best.reason === 'session_expired') this.deps.notify?.({ ...best.session, status: 'expired' });
+    if (best.session && (best.reason === 'cap_exceeded' || best.reason === 'period_cap_exceeded')) this.deps.onBudgetRefused?.(best.session);
     return decline(best.reason, undefined, best.session);
   }
 
   /** The header for a reservation: the session's scheme builds its payload around the grant. */
   private async paid(caller: PageCaller, outcome: Extract<ReserveOutcome, { ok: true }>, parsed: ParsedPaymentRequired, option: PaymentOption, key: string | null, raw: { paymentRequired: string | null; body: string | null }): Promise<PayResult> {
     const { session, payment } = outcome;
+    // Budgets (issue 15): a site set to "always ask" pays only after the person's click.
+    const refused = this.deps.confirmPayment ? await this.deps.confirmPayment(caller, session, payment) : null;
+    if (refused) {
+      const done = await this.deps.ledger.release(payment.id, refused);
+      if (done) this.deps.notify?.(done.session);
+      return decline(refused, undefined, done?.session ?? session);
+    }
     const own = schemeOn(session.scheme, session.family);
     let header: { name: string; value: string } | null = null;
     let refusal: WalletError | null = null;

@@ -69,6 +69,12 @@ export function createPortHub(deps: PortHubDeps) {
         });
         return;
       }
+      // Budgets (issue 15): a payment confirmation window's port only keeps the worker alive while
+      // the person decides (its state comes from `payment.confirmGet`).
+      if (/^confirm:[0-9a-f]{16,64}$/.test(port.name) && caller?.kind === 'extension') {
+        port.onMessage.addListener(() => undefined);
+        return;
+      }
       const m = /^approval:(.+)$/.exec(port.name);
       if (!m || caller?.kind !== 'extension') return port.disconnect();
       const id = m[1]!;
@@ -90,6 +96,19 @@ export function createPortHub(deps: PortHubDeps) {
       for (const port of frames.forOrigin(session.origin)) {
         try {
           port.postMessage({ channel: EVENT_CHANNEL, event: 'sessionChanged', data });
+        } catch {
+          frames.remove(port);
+        }
+      }
+      deps.onTabsTouched?.(frames.tabsOf(session.origin));
+    },
+
+    /** Budgets (issue 15): a budget alert, to every frame of the session's origin (and only those). */
+    alert(session: SessionRecord, kind: string): void {
+      const data = { kind, session: toPublicView(session) };
+      for (const port of frames.forOrigin(session.origin)) {
+        try {
+          port.postMessage({ channel: EVENT_CHANNEL, event: 'budgetAlert', data });
         } catch {
           frames.remove(port);
         }

@@ -5,10 +5,18 @@ import type { PageHandlers } from '../messaging/methods';
 import type { TokenView } from '../schemes/types';
 import type { WalletDb } from '../sessions/db';
 import { Ledger } from '../sessions/ledger';
-import type { SessionRecord } from '../sessions/types';
+import type { PaymentRecord, SessionRecord } from '../sessions/types';
+import type { WalletReason } from '../messaging/reasons';
 import type { ApprovalBroker } from './approvals';
 import { Allowances } from './allowances';
+import { BudgetAlerts, type AlertKind } from './alerts';
 import { Audit } from './audit';
+import type { NotificationPorts } from './browser-ports';
+import { PaymentConfirmations, type ConfirmWindowOps } from './confirmations';
+import { SiteRules } from './site-rules';
+import { TopUps } from './topup';
+import { networkLabel } from '../chains/networks';
+import { spendableNow } from '../sessions/types';
 import { defaultRpcs } from '../chains/networks';
 import { SchemeContexts, type ContextDeps, type WalletSigner } from './context';
 import { Opening } from './opening';
@@ -51,6 +59,15 @@ export interface WalletServiceDeps {
   rpcs?: (network: string) => Promise<string[]>;
   /** How a wallet step is checked on chain; unit tests without a chain replace the adapter's check. */
   verifyWallet?: ContextDeps['verifyWallet'];
+  // Budgets (issue 15):
+  /** The small window where a site set to "always ask" waits for the person's click (absent: such a site is never paid). */
+  confirmWindows?: ConfirmWindowOps;
+  /** Browser notifications for budget alerts, whether the person wants them (options), and their icon. */
+  notifications?: NotificationPorts;
+  alertsEnabled?: () => Promise<boolean>;
+  notificationIcon?: string;
+  /** A budget alert for the session's pages (`window.x402session` `budgetAlert`). */
+  onAlert?: (session: SessionRecord, kind: AlertKind) => void;
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
@@ -68,6 +85,11 @@ export class WalletService {
   readonly paying: Paying;
   readonly upkeep: Upkeep;
   readonly allowances: Allowances;
+  // Budgets (issue 15): per-site rules, "always ask" confirmations, alerts, top-ups.
+  readonly sites: SiteRules;
+  readonly confirmations: PaymentConfirmations | null;
+  readonly alerts: BudgetAlerts;
+  readonly topUps: TopUps;
   /** What the page router serves. */
   readonly pageHandlers: PageHandlers<PageCaller>;
 
@@ -76,6 +98,23 @@ export class WalletService {
     this.db = deps.db;
     this.ledger = new Ledger(deps.db, now);
     this.audit = new Audit(deps.db, now, deps.log);
+    // Budgets (issue 15): every session change is also checked for a due alert (no write unless one is).
+    this.sites = new SiteRules(deps.db, now);
+    this.confirmations = deps.confirmWindows ? new PaymentConfirmations(deps.confirmWindows, now) : null;
+    this.alerts = new BudgetAlerts({
+      db: deps.db,
+      ledger: this.ledger,
+      now,
+      enabled: deps.alertsEnabled ?? (async () => true),
+      ...(deps.notifications ? { notifications: deps.notifications } : {}),
+      ...(deps.notificationIcon ? { iconUrl: deps.notificationIcon } : {}),
+      ...(deps.onAlert ? { toPage: deps.onAlert } : {}),
+      ...(deps.log ? { log: deps.log } : {}),
+    });
+    const notify = (s: SessionRecord) => {
+      deps.notify?.(s);
+      void this.alerts.check(s).catch((e) => deps.log?.('alert.failed', { session: s.id, error: e instanceof Error ? e.message : String(e) }));
+    };
     const contexts = new SchemeContexts({
       now,
       audit: this.audit,
@@ -100,8 +139,9 @@ export class WalletService {
         deps.onSessionStored?.(s);
         void this.allowances.check(s.id).catch(() => undefined);
       },
-      notify: deps.notify,
+      notify,
       allowPrivateFacilitators: deps.allowPrivateFacilitators,
+      siteRule: (origin) => this.sites.get(origin),
     });
     this.allowances = new Allowances({
       db: deps.db,
@@ -109,10 +149,24 @@ export class WalletService {
       now,
       contexts,
       walletTab: deps.walletTab ?? (async () => Promise.reject(new WalletError(RpcCode.Internal, 'internal_error', 'No tab to ask the wallet in.'))),
-      notify: deps.notify,
+      notify,
       log: deps.log,
     });
-    this.upkeep = new Upkeep({ db: deps.db, ledger: this.ledger, now, contexts, notify: deps.notify, onEnded: (id) => void this.paying.forgetSession(id), log: deps.log });
+    this.topUps = new TopUps({
+      db: deps.db,
+      ledger: this.ledger,
+      now,
+      contexts,
+      walletTab: deps.walletTab ?? (async () => Promise.reject(new WalletError(RpcCode.Internal, 'internal_error', 'No tab to ask the wallet in.'))),
+      othersNeed: (s) => this.allowances.othersNeed(s),
+      onChanged: (s) => {
+        // A new expiry (alarms) and a new allowance (what the chain says now).
+        deps.onSessionStored?.(s);
+        notify(s);
+        void this.allowances.check(s.id).catch(() => undefined);
+      },
+    });
+    this.upkeep = new Upkeep({ db: deps.db, ledger: this.ledger, now, contexts, notify, onEnded: (id) => void this.paying.forgetSession(id), log: deps.log });
     this.paying = new Paying({
       db: deps.db,
       ledger: this.ledger,
@@ -120,13 +174,15 @@ export class WalletService {
       opening: this.opening,
       contexts,
       ...(deps.redirects ? { redirects: deps.redirects } : {}),
-      notify: deps.notify,
+      notify,
       promptOn402: deps.promptOn402,
       preemptive: deps.preemptive,
       routeStore: deps.routeStore,
       reconcile: (id) => this.upkeep.reconcileSession(id),
       reconcileSoon: (id) => this.upkeep.reconcileSoon(id),
       onPaused: (id) => void this.allowances.check(id).catch(() => undefined),
+      confirmPayment: (caller, session, payment) => this.confirmEach(caller.origin, session, payment),
+      onBudgetRefused: (s) => void this.alerts.check(s, true).catch(() => undefined),
       log: deps.log,
     });
     this.pageHandlers = {
@@ -140,6 +196,30 @@ export class WalletService {
       prepay: (caller, p) => this.paying.prepay(caller, p),
       report: (caller, p) => this.paying.report(caller, p),
     };
+  }
+
+  /**
+   * Budgets (issue 15): a site set to "always ask" pays a call only once the person clicked Pay in
+   * its confirmation window; null = go ahead, else the reason the page hears with its 402.
+   */
+  private async confirmEach(origin: string, session: SessionRecord, payment: PaymentRecord): Promise<WalletReason | null> {
+    if ((await this.sites.mode(origin)) !== 'always') return null;
+    // No window to ask in: never pay silently what the person wanted to confirm.
+    if (!this.confirmations) return 'approval_window_failed';
+    const outcome = await this.confirmations.confirm({
+      origin,
+      url: payment.url,
+      method: payment.method,
+      amount: payment.amount,
+      symbol: session.symbol,
+      decimals: session.decimals,
+      network: session.network,
+      networkLabel: networkLabel(session.network),
+      recipient: session.recipient,
+      sessionId: session.id,
+      remainingAfter: spendableNow(session).toString(),
+    });
+    return outcome === 'pay' ? null : outcome;
   }
 
   /** A site ends one of its own sessions. */

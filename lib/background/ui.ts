@@ -1,6 +1,7 @@
 import { RpcCode, WalletError, toWalletError } from '../errors';
 import { UI_METHODS, isUiMethod, type UiHandlers, type UiMethod, type UiParams } from '../messaging/methods';
 import type { WalletDb } from '../sessions/db';
+import { toPublicView } from '../sessions/types';
 import { clearPersonalData, exportPersonalData } from '../sessions/personal-data';
 import type { Settings, SettingsPatch } from '../settings';
 import type { ApprovalQueue } from './approvals';
@@ -27,7 +28,7 @@ export function uiHandlers(deps: UiDeps): UiHandlers {
     'approval.decide': async (p) => {
       const state = approvals.get(p.id);
       if (!state) throw new WalletError(RpcCode.InvalidParams, 'unknown_approval', 'This approval is no longer pending.');
-      return approvals.decide(p.id, p.approve ? { cap: p.cap ?? state.prompt.cap, expiresIn: p.expiresIn ?? state.prompt.expiresIn, ...(p.perCallMax !== undefined ? { perCallMax: p.perCallMax } : {}) } : 'reject');
+      return approvals.decide(p.id, p.approve ? { cap: p.cap ?? state.prompt.cap, expiresIn: p.expiresIn ?? state.prompt.expiresIn, ...(p.perCallMax !== undefined ? { perCallMax: p.perCallMax } : {}), ...(p.renew ? { renew: p.renew } : {}) } : 'reject');
     },
     'approval.chooseWallet': async (p) => approvals.choseWallet(p.id, p.name),
     'session.end': async (p) => {
@@ -46,11 +47,30 @@ export function uiHandlers(deps: UiDeps): UiHandlers {
     'session.check': async (p) => !!(await service.allowances.check(p.id)),
     'session.retryRegistration': async (p) => (await service.upkeep.retryRegistration(p.id))?.status ?? null,
     'session.reconcile': async (p) => !!(await service.upkeep.reconcileSession(p.id)),
+    // Budgets (issue 15):
+    'payment.confirmGet': async (p) => service.confirmations?.get(p.id) ?? null,
+    'payment.confirm': async (p) => service.confirmations?.decide(p.id, p.pay) ?? false,
+    'session.topUpInfo': (p) => service.topUps.support(p.id),
+    'session.topUp': async (p) => {
+      const r = await service.topUps.apply(p.id, { ...(p.cap ? { cap: BigInt(p.cap) } : {}), ...(p.extendBy ? { extendBy: p.extendBy } : {}) });
+      return { session: toPublicView(r.session), ...(r.approvalTx ? { approvalTx: r.approvalTx } : {}), ...(r.allowance ? { allowance: r.allowance } : {}) };
+    },
+    'session.lower': async (p) => {
+      const s = await service.db.sessions.get(p.id);
+      // A live session is ended with `session.end { revoke }`: lowering under it would stop its payments unannounced.
+      if (!s || s.status === 'active' || s.status === 'paused' || s.status === 'pending') throw new WalletError(RpcCode.InvalidParams, 'session_inactive', 'End the session first (End and lower the allowance).');
+      return service.allowances.lower(p.id);
+    },
+    'site.set': (p) => service.sites.set(p.origin, { ...(p.mode ? { mode: p.mode } : {}), ...(p.perCallMax !== undefined ? { perCallMax: p.perCallMax } : {}) }),
     'settings.get': () => deps.settings(),
     'settings.set': (p) => deps.updateSettings(p),
     'data.export': async () => exportPersonalData(deps.db, await deps.settings()),
     // Live sessions are ended the way the popup ends them (stop paying, tell their pages) before the rows go.
-    'data.clear': () => clearPersonalData({ db: deps.db, endSession: (id) => service.upkeep.end(id, 'ended_by_user'), resetSettings: deps.resetSettings }),
+    'data.clear': async () => {
+      const cleared = await clearPersonalData({ db: deps.db, endSession: (id) => service.upkeep.end(id, 'ended_by_user'), resetSettings: deps.resetSettings });
+      service.sites.forget();
+      return cleared;
+    },
   };
 }
 

@@ -123,6 +123,13 @@ export class Upkeep {
     return done;
   }
 
+  /** Budgets (issue 15): recurring budgets whose period ended start the next one (pages and badge told). */
+  async renewDue(): Promise<SessionRecord[]> {
+    const renewed = await this.deps.ledger.rollPeriods();
+    for (const s of renewed) this.deps.notify?.(s);
+    return renewed;
+  }
+
   async expireDue(): Promise<SessionRecord[]> {
     const changed = await this.deps.ledger.expireDue();
     for (const s of changed) this.deps.notify?.(s);

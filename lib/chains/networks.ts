@@ -67,6 +67,11 @@ export function explorerTx(network: string, hash: string): string | null {
   return tableOf(network)?.explorerTx?.(network, hash) ?? null;
 }
 
+/** Why the extension cannot change an allowance on this network by itself, or null when it can. */
+export function allowanceLocked(network: string): string | null {
+  return tableOf(network)?.allowanceLocked ?? null;
+}
+
 /** Known token metadata, looked up with an already-normalised address key. */
 export function knownTokenByKey(network: string, key: string): (TokenInfo & { address: string }) | null {
   const tokens = tableOf(network)?.knownTokens[network];

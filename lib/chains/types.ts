@@ -36,6 +36,12 @@ export interface ChainNetworks {
   readonly defaultAsset: Readonly<Record<string, string>>;
   /** A link to a transaction on this network's explorer, when it has one. */
   explorerTx?(network: string, hash: string): string | null;
+  /**
+   * Why the extension cannot change an allowance on this family by itself, when it cannot (Solana:
+   * the approve exists only inside opening a session, where the facilitator co-signs and submits
+   * it). Shown in place of "lower the allowance" and "top up" (issue 15).
+   */
+  readonly allowanceLocked?: string;
   /** The form two addresses are compared in: EVM lower-cases hex, the other families compare exactly. */
   addressKey(address: string): string;
 }

@@ -107,7 +107,7 @@ export class FacilitatorClient {
     return r.data;
   }
 
-  async request(method: 'GET' | 'POST', url: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<{ status: number; json: unknown }> {
+  async request(method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<{ status: number; json: unknown }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {

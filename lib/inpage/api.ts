@@ -16,7 +16,7 @@ export interface PageApi {
 
 /** Builds `window.x402session`. Results are plain copies; errors carry EIP-1193 codes. */
 export function createPageApi(n: Natives, channel: Channel, payingFetch: typeof fetch): PageApi {
-  const handlers: Record<EventName, Set<Handler>> = { payment: new Set(), paymentFailed: new Set(), sessionChanged: new Set() };
+  const handlers: Record<EventName, Set<Handler>> = { payment: new Set(), paymentFailed: new Set(), sessionChanged: new Set(), budgetAlert: new Set() };
   let listening = false;
 
   async function call(method: string, params: unknown): Promise<unknown> {
@@ -31,8 +31,9 @@ export function createPageApi(n: Natives, channel: Channel, payingFetch: typeof 
     return reply.result === undefined ? undefined : n.jsonParse(n.jsonStringify(reply.result));
   }
 
+  /** Also the sink of the background's pushes (`sessionChanged`, `budgetAlert`): only our event names get through. */
   function emit(event: EventName, data: unknown): void {
-    const set = handlers[event];
+    const set = n.hasOwn(handlers, event) ? handlers[event] : null;
     if (!set || set.size === 0) return;
     const copy = n.jsonParse(n.jsonStringify(data)) as never;
     for (const h of [...set]) {
@@ -55,9 +56,10 @@ export function createPageApi(n: Natives, channel: Channel, payingFetch: typeof 
     on(event, handler) {
       if (!n.hasOwn(handlers, event) || typeof handler !== 'function') return;
       handlers[event].add(handler as Handler);
-      if (event === 'sessionChanged' && !listening) {
-        // Pushes reach a frame over its relay's port, which opens with the frame's first call:
-        // make one (a read of this origin's own sessions) so a dapp that only listens hears them.
+      if (!listening) {
+        // Pushes (`sessionChanged`, `budgetAlert`) reach a frame over its relay's port, which opens
+        // with the frame's first call: make one (a read of this origin's own sessions) so a dapp that
+        // only listens hears them. (Once per page, whichever event: fewer bytes than telling them apart.)
         listening = true;
         void channel.request('getSessions', {});
       }

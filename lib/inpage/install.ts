@@ -12,13 +12,12 @@ export function installInPage(win: Window & typeof globalThis): void {
   if (Object.prototype.hasOwnProperty.call(win, 'x402session')) return; // injected twice (e.g. frames reusing a realm)
   const n = captureNatives(win);
   const channel = openChannel(n, win);
-  let emitter: ((event: 'payment' | 'paymentFailed' | 'sessionChanged', data: unknown) => void) | null = null;
+  let emitter: ((event: 'payment' | 'paymentFailed' | 'sessionChanged' | 'budgetAlert', data: unknown) => void) | null = null;
   const paying = createPaying({ n, channel, emit: (e, d) => emitter?.(e, d) });
   const { api, emit } = createPageApi(n, channel, paying.fetch);
   emitter = emit;
-  channel.onEvent((event, data) => {
-    if (event === 'sessionChanged') emit('sessionChanged', data);
-  });
+  // The background's pushes; `emit` delivers only the event names of window.x402session.
+  channel.onEvent(emit as (event: string, data: unknown) => void);
   win.fetch = paying.fetch;
   installPayingXhr(win, n, paying);
   n.defineProperty(win, 'x402session', { value: api, writable: false, configurable: false, enumerable: true });

@@ -1,5 +1,6 @@
 import type { FacilitatorStanding } from '../facilitator/known';
 import type { TokenView } from '../schemes/types';
+import type { RenewEvery } from '../sessions/period';
 import type { PublicSessionView } from '../sessions/types';
 
 /**
@@ -38,6 +39,8 @@ export interface ApprovalPrompt {
    * need as well as the new cap, and the window says so.
    */
   sharedAllowance: { origin: string; remaining: string }[];
+  /** Budgets (issue 15): the renewals the person may choose (each shorter than the expiry asked). */
+  renew?: RenewEvery[];
 }
 
 export interface ApprovalDecision {
@@ -45,6 +48,8 @@ export interface ApprovalDecision {
   expiresIn: number;
   /** Base units; null = none (only when the site set none); absent = as proposed. */
   perCallMax?: string | null;
+  /** Budgets (issue 15): renew each day, week or month; `cap` is then the per-period cap. */
+  renew?: RenewEvery;
 }
 
 export type ApprovalStep = 'waiting' | 'wallet' | 'registering' | 'done' | 'failed';

@@ -4,6 +4,8 @@ import type { ClearResult, PersonalDataExport } from '../sessions/personal-data'
 import type { PublicSessionView, SessionStatus } from '../sessions/types';
 import { MAX_PAYMENT_REQUIRED_HEADER, MAX_PAYMENT_RESPONSE_HEADER, MAX_V1_BODY } from '../x402/limits';
 import type { ApprovalState } from './approval';
+import type { PaymentPrompt, TopUpSupport } from './budgets';
+import type { SiteRule } from '../sessions/sites';
 
 /**
  * Every method a web page or an extension page can call: its parameter schema, its result type, its
@@ -145,6 +147,8 @@ export const UI_METHODS = {
       cap: z.string().regex(/^[1-9][0-9]{0,77}$/).optional(),
       expiresIn: z.int().min(60).optional(),
       perCallMax: z.string().regex(/^[1-9][0-9]{0,77}$/).nullable().optional(),
+      /** Budgets (issue 15): renew each day, week or month; `cap` is then the per-period cap. */
+      renew: z.enum(['day', 'week', 'month']).optional(),
     }),
   },
   /** The wallet picked among several in the page (`name`), or none: the person declined. */
@@ -157,6 +161,23 @@ export const UI_METHODS = {
   'session.check': { params: z.strictObject({ id: publicId }) },
   'session.reconcile': { params: z.strictObject({ id: publicId }) },
   'session.retryRegistration': { params: z.strictObject({ id: publicId }) },
+  // Budgets (issue 15):
+  /** The payment an "always ask" window shows, and the person's click there. */
+  'payment.confirmGet': { params: z.strictObject({ id: publicId }) },
+  'payment.confirm': { params: z.strictObject({ id: publicId, pay: z.boolean() }) },
+  /** What a top-up of this session may change, and the top-up itself (`cap`: the new total, or per-period cap, base units). */
+  'session.topUpInfo': { params: z.strictObject({ id: publicId }) },
+  'session.topUp': { params: z.strictObject({ id: publicId, cap: z.string().regex(/^[1-9][0-9]{0,77}$/).optional(), extendBy: z.int().min(0).max(30 * 24 * 3600).optional() }) },
+  /** Lower the allowance of a session that already ended (to what the other open sessions need). */
+  'session.lower': { params: z.strictObject({ id: publicId }) },
+  /** Per-site control: "never ask", "always ask" or the default; a per-call ceiling for new sessions (token units; null removes it). */
+  'site.set': {
+    params: z.strictObject({
+      origin: z.string().max(256).refine(isWebOrigin, 'an http(s) origin'),
+      mode: z.enum(['ask', 'never', 'always']).optional(),
+      perCallMax: decimalUnits.nullable().optional(),
+    }),
+  },
   'settings.get': { params: z.strictObject({}) },
   'settings.set': { params: SettingsPatchSchema },
   /** Everything stored, as JSON (bearer session ids left out). */
@@ -177,6 +198,12 @@ export interface UiResults {
   'session.check': boolean;
   'session.reconcile': boolean;
   'session.retryRegistration': SessionStatus | null;
+  'payment.confirmGet': PaymentPrompt | null;
+  'payment.confirm': boolean;
+  'session.topUpInfo': TopUpSupport;
+  'session.topUp': { session: PublicSessionView; approvalTx?: string; allowance?: string };
+  'session.lower': { txHash: string; allowance: string };
+  'site.set': SiteRule | null;
   'settings.get': Settings;
   'settings.set': Settings;
   'data.export': PersonalDataExport;

@@ -37,6 +37,7 @@ export const REASONS = {
   invalid_amount: 'The requested amount is not a positive integer.',
   per_call_limit_exceeded: 'The price is above the per-call limit approved for this session.',
   cap_exceeded: 'The session does not have enough left for this call.',
+  period_cap_exceeded: "This period's budget is used up; it renews at the start of the next period.",
   already_paid: 'The request already carried a payment; it is never paid twice.',
   no_route: 'No pre-emptive payment for this route.',
   rate_limited: 'Too many requests from this site; slow down.',
@@ -52,6 +53,9 @@ export const REASONS = {
   // Opening a session.
   approval_pending: 'A session approval is already open for this site.',
   approval_cooldown: 'The person just declined a session for this site; not asking again yet.',
+  confirm_pending: 'This site is set to "always ask" and a payment confirmation is already open for it.',
+  confirm_cooldown: 'The person just declined a payment from this site; not asking again yet.',
+  site_blocked: 'The person set this site to "never ask": the wallet opens no approval window for it.',
   approval_window_failed: 'The approval window could not be opened.',
   user_rejected: 'The person declined.',
   invalid_decision: 'The approved terms are out of range.',
@@ -78,6 +82,7 @@ export const REASONS = {
   unknown_session: 'This site has no session with that id.',
   unknown_attempt: 'No such payment attempt for this site.',
   unknown_approval: 'This approval is no longer pending.',
+  topup_unavailable: "This session's facilitator or chain cannot raise its cap or extend its expiry; open a new session instead.",
   // The page script's own (lib/inpage).
   extension_unavailable: 'The wallet extension is not connected to this page; reload the page.',
   extension_timeout: 'The wallet extension did not answer.',

@@ -91,8 +91,27 @@ export type Resumed =
   | { status: 'pending'; grant: Record<string, unknown> }
   | { status: 'failed'; reason: string };
 
-/** The facilitator's view of a session (the truth for reconciliation), or that it forgot it. */
-export type RemoteView = { found: true; spent: bigint } | { found: false };
+/**
+ * The facilitator's view of a session (the truth for reconciliation), or that it forgot it.
+ * `expiresAt` (unix s): its own end of the session, when it says (a local-only extension of the
+ * expiry stays within it, issue 15).
+ */
+export type RemoteView = { found: true; spent: bigint; expiresAt?: number } | { found: false };
+
+/**
+ * Budgets (issue 15): raising a stored session's cap or extending its expiry, the same session,
+ * without a new one. Optional: a scheme (or a facilitator) without it cannot top up.
+ */
+export interface SchemeTopUp {
+  /** Can this session's facilitator take a top-up (`remote`), and if not, why. */
+  support(ctx: SchemeContext, session: SessionRecord): Promise<{ remote: boolean; why?: string }>;
+  /**
+   * The wallet step (an approve of `approveAmount`: the session's new need plus what others on the
+   * same allowance need) and the facilitator's update; answers what the facilitator now holds.
+   * Throws WalletError.
+   */
+  apply(ctx: SchemeContext, session: SessionRecord, change: { cap: bigint; expiresAt: number; approveAmount: bigint }): Promise<{ cap: bigint; expiresAt: number; approvalTx: string }>;
+}
 
 /** One scheme on one chain family. */
 export interface SchemeOnChain {
@@ -121,6 +140,8 @@ export interface SchemeOnChain {
   resume?(ctx: SchemeContext, session: SessionRecord): Promise<Resumed>;
   /** A server's refusal reason that ends or changes the session. */
   statusFor(reason: string): SessionStatus | undefined;
+  /** Budgets (issue 15): top-up of a stored session, where the scheme and its facilitator can. */
+  topUp?: SchemeTopUp;
 }
 
 export interface SchemePlugin {

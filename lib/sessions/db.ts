@@ -1,4 +1,5 @@
 import Dexie, { type DexieOptions, type EntityTable } from 'dexie';
+import type { SiteRule } from './sites';
 import type { PaymentRecord, SessionRecord, WalletEvent } from './types';
 
 export const DB_NAME = 'x402-session-wallet';
@@ -11,6 +12,7 @@ export class WalletDb extends Dexie {
   sessions!: EntityTable<SessionRecord, 'id'>;
   payments!: EntityTable<PaymentRecord, 'id'>;
   events!: EntityTable<WalletEvent, 'id'>;
+  sites!: EntityTable<SiteRule, 'origin'>;
 
   constructor(name = DB_NAME, options?: DexieOptions) {
     // Commits complete before we answer (a worker or browser crash loses nothing); 'relaxed' only
@@ -64,5 +66,13 @@ export class WalletDb extends Dexie {
             if (!Array.isArray(row.apiOrigins)) row.apiOrigins = [...(paidOrigins.get(row.id as string) ?? [row.origin as string])];
           });
       });
+    // v5 (budgets): the payments view reads one page at a time, newest first, for every site, one
+    // site or one session, and optionally one status, each through its own index (a store of 100,000
+    // payments is never loaded); `sites` holds what the person decided per site (never ask, always
+    // ask, a per-call ceiling). New fields (recurring periods, top-ups, alerts) are optional: no upgrade.
+    this.version(5).stores({
+      payments: 'id, sessionId, origin, status, createdAt, [sessionId+status], [status+createdAt], [origin+attemptId], [origin+createdAt], [origin+status+createdAt], [sessionId+createdAt]',
+      sites: 'origin',
+    });
   }
 }

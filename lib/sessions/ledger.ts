@@ -1,7 +1,8 @@
 import { sameAddress } from '../chains/networks';
 import type { WalletDb } from './db';
 import { randomId } from './ids';
-import type { PaymentRecord, SessionRecord, SessionStatus } from './types';
+import { rollPeriod, type BudgetPeriod } from './period';
+import type { PaymentRecord, SessionRecord, SessionStatus, TopUpEntry } from './types';
 
 /** What a 402 asks to be paid, already validated and with the network in canonical form. */
 export interface PaymentTerms {
@@ -27,6 +28,7 @@ export type DeclineReason =
   | 'session_expired'
   | 'invalid_amount'
   | 'per_call_limit_exceeded'
+  | 'period_cap_exceeded'
   | 'cap_exceeded'
   | 'already_paid';
 
@@ -62,6 +64,7 @@ const CHECK_ORDER: DeclineReason[] = [
   'session_expired',
   'invalid_amount',
   'per_call_limit_exceeded',
+  'period_cap_exceeded',
   'cap_exceeded',
 ];
 
@@ -100,7 +103,27 @@ function checkSession(s: SessionRecord, req: ReserveRequest, nowMs: number): Dec
   if (terms.amount <= 0n) return 'invalid_amount';
   if (s.perCallMax !== null && terms.amount > BigInt(s.perCallMax)) return 'per_call_limit_exceeded';
   if (BigInt(s.spent) + BigInt(s.reserved) + terms.amount > BigInt(s.cap)) return 'cap_exceeded';
+  // A recurring budget also holds to its period's cap (`s` is already rolled to the current period).
+  if (s.period && BigInt(s.period.spent) + BigInt(s.period.reserved) + terms.amount > BigInt(s.period.cap)) return 'period_cap_exceeded';
   return null;
+}
+
+/**
+ * A payment's effect on its session's current period: a reservation counts only in the period it
+ * was made in (one made before a boundary and settled after it is the old period's, which is gone).
+ */
+function periodAfter(p: BudgetPeriod | undefined, payment: PaymentRecord, outcome: 'settled' | 'released', wasReserved: boolean): BudgetPeriod | undefined {
+  if (!p || payment.periodIndex !== p.index) return p;
+  const amount = BigInt(payment.amount);
+  const reserved = wasReserved ? BigInt(p.reserved) - amount : BigInt(p.reserved);
+  return { ...p, reserved: (reserved > 0n ? reserved : 0n).toString(), spent: outcome === 'settled' ? (BigInt(p.spent) + amount).toString() : p.spent };
+}
+
+/** A session with its recurring period moved to the one that contains `now` (unchanged when it has none). */
+function atPeriod(s: SessionRecord, now: number): { session: SessionRecord; rolled: boolean } {
+  if (!s.period) return { session: s, rolled: false };
+  const r = rollPeriod(s.period, now);
+  return { session: r.period === s.period ? s : { ...s, period: r.period }, rolled: r.rolled };
 }
 
 /**
@@ -132,7 +155,9 @@ export class Ledger {
       let best: { reason: DeclineReason; session: SessionRecord } | null = null;
       // Oldest first: spend down earlier sessions before newer ones.
       candidates.sort((a, b) => a.createdAt - b.createdAt);
-      for (const s of candidates) {
+      for (const raw of candidates) {
+        // A recurring budget first moves to the period that contains now (lib/sessions/period.ts).
+        const { session: s, rolled } = atPeriod(raw, now);
         const reason = checkSession(s, req, now);
         if (reason === null) {
           const payment: PaymentRecord = {
@@ -144,18 +169,22 @@ export class Ledger {
             amount: req.terms.amount.toString(),
             status: 'reserved',
             ...(req.attemptId ? { attemptId: req.attemptId } : {}),
+            ...(s.period ? { periodIndex: s.period.index } : {}),
             createdAt: now,
             updatedAt: now,
           };
           const updated: SessionRecord = {
             ...s,
             reserved: (BigInt(s.reserved) + req.terms.amount).toString(),
+            ...(s.period ? { period: { ...s.period, reserved: (BigInt(s.period.reserved) + req.terms.amount).toString() } } : {}),
             updatedAt: now,
           };
           await this.db.sessions.put(updated);
           await this.db.payments.add(payment);
           return { ok: true, session: updated, payment } as const;
         }
+        // A renewal is kept even when this call is declined: the popup shows the new period.
+        if (rolled) await this.db.sessions.put({ ...s, updatedAt: now });
         if (reason === 'session_expired' && s.status === 'active') {
           await this.db.sessions.update(s.id, { status: 'expired', updatedAt: now });
         }
@@ -179,10 +208,12 @@ export class Ledger {
       const wasReserved = payment.status === 'reserved';
       const spent = BigInt(session.spent) + amount;
       const reserved = wasReserved ? BigInt(session.reserved) - amount : BigInt(session.reserved);
+      const period = periodAfter(session.period, payment, 'settled', wasReserved);
       const updated: SessionRecord = {
         ...session,
         spent: spent.toString(),
         reserved: (reserved > 0n ? reserved : 0n).toString(),
+        ...(period ? { period } : {}),
         status: session.status === 'active' && spent >= BigInt(session.cap) ? 'exhausted' : session.status,
         updatedAt: now,
       };
@@ -208,9 +239,11 @@ export class Ledger {
       if (!session) return null;
       const now = this.now();
       const reserved = BigInt(session.reserved) - BigInt(payment.amount);
+      const period = periodAfter(session.period, payment, 'released', true);
       const updated: SessionRecord = {
         ...session,
         reserved: (reserved > 0n ? reserved : 0n).toString(),
+        ...(period ? { period } : {}),
         ...(sessionStatus && session.status === 'active' ? { status: sessionStatus, statusReason: reason, ...(sessionStatus === 'paused' ? { pausedFor: payment.amount } : {}) } : {}),
         updatedAt: now,
       };
@@ -241,10 +274,12 @@ export class Ledger {
         return { session: noted, changed: false };
       }
       let unexplained = remote.spent - BigInt(session.spent);
+      let period = session.period;
       for (const p of reservations) {
         const amount = BigInt(p.amount);
         const settled = unexplained >= amount;
         if (settled) unexplained -= amount;
+        period = periodAfter(period, p, settled ? 'settled' : 'released', true);
         await this.db.payments.put({
           ...p,
           status: settled ? 'settled' : 'released',
@@ -252,11 +287,15 @@ export class Ledger {
           updatedAt: now,
         });
       }
+      // What the facilitator counts beyond what our reservations explain (the id used elsewhere)
+      // counts against the current period too: the safe side.
+      if (period && unexplained > 0n) period = { ...period, spent: (BigInt(period.spent) + unexplained).toString() };
       const changed = reservations.length > 0 || remote.spent.toString() !== session.spent;
       const updated: SessionRecord = {
         ...session,
         spent: remote.spent.toString(),
         reserved: '0',
+        ...(period ? { period } : {}),
         status: session.status === 'active' && remote.spent >= BigInt(session.cap) ? 'exhausted' : session.status,
         ...(session.status === 'active' && remote.spent >= BigInt(session.cap) ? { statusReason: 'spent_at_facilitator' } : {}),
         remoteSpent: remote.spent.toString(),
@@ -366,6 +405,82 @@ export class Ledger {
       // Terminal states stay terminal: an ended session is never revived by a late event.
       if (s.status === 'revoked' || s.status === 'failed') return null;
       const updated: SessionRecord = { ...s, status, ...(reason ? { statusReason: reason } : {}), updatedAt: this.now() };
+      await this.db.sessions.put(updated);
+      return updated;
+    });
+  }
+
+  /**
+   * Move every live recurring budget to the period that contains now (the maintenance alarm and
+   * the alarm at each boundary); returns the sessions that renewed. Paying rolls lazily as well, so
+   * a worker asleep across a boundary renews at its next call, once.
+   */
+  async rollPeriods(): Promise<SessionRecord[]> {
+    return this.db.transaction('rw', this.db.sessions, async () => {
+      const now = this.now();
+      const live = await this.db.sessions.where('status').anyOf('active', 'paused', 'exhausted').filter((s) => s.period !== undefined).toArray();
+      const renewed: SessionRecord[] = [];
+      for (const s of live) {
+        const { session, rolled } = atPeriod(s, now);
+        if (!rolled) continue;
+        const updated = { ...session, updatedAt: now };
+        await this.db.sessions.put(updated);
+        renewed.push(updated);
+      }
+      return renewed;
+    });
+  }
+
+  /**
+   * Note budget alerts as given; answers the ones not given before (each alert fires once, however
+   * many events, workers or windows race to give it). The list keeps the latest 32 keys.
+   */
+  async markAlerted(sessionId: string, keys: string[]): Promise<{ session: SessionRecord; added: string[] } | null> {
+    return this.db.transaction('rw', this.db.sessions, async () => {
+      const s = await this.db.sessions.get(sessionId);
+      if (!s) return null;
+      const had = new Set(s.alerted ?? []);
+      const added = keys.filter((k) => !had.has(k));
+      if (added.length === 0) return { session: s, added };
+      const updated: SessionRecord = { ...s, alerted: [...(s.alerted ?? []), ...added].slice(-32) };
+      await this.db.sessions.put(updated);
+      return { session: updated, added };
+    });
+  }
+
+  /**
+   * A top-up landed (lib/background/topup.ts): the same session gets its new cap and expiry, and a
+   * used-up one pays again. Applied only while the session still has the figures the top-up was
+   * computed from (another top-up or an end in between makes this a no-op: null).
+   */
+  async topUp(
+    sessionId: string,
+    from: { cap: string; expiresAt: number },
+    to: { cap: bigint; expiresAt: number; periodCap?: bigint },
+    approvalTx?: string,
+  ): Promise<SessionRecord | null> {
+    return this.db.transaction('rw', this.db.sessions, async () => {
+      const s = await this.db.sessions.get(sessionId);
+      if (!s || s.cap !== from.cap || s.expiresAt !== from.expiresAt) return null;
+      if (s.status !== 'active' && s.status !== 'exhausted') return null;
+      if (to.cap < BigInt(s.cap) || to.expiresAt < s.expiresAt) return null;
+      const now = this.now();
+      const entry: TopUpEntry = {
+        at: now,
+        from: { cap: s.cap, expiresAt: s.expiresAt, ...(s.period ? { periodCap: s.period.cap } : {}) },
+        to: { cap: to.cap.toString(), expiresAt: to.expiresAt, ...(s.period ? { periodCap: (to.periodCap ?? BigInt(s.period.cap)).toString() } : {}) },
+        ...(approvalTx ? { approvalTx } : {}),
+      };
+      const revived = s.status === 'exhausted' && BigInt(s.spent) < to.cap;
+      const updated: SessionRecord = {
+        ...s,
+        cap: to.cap.toString(),
+        expiresAt: to.expiresAt,
+        ...(s.period && to.periodCap !== undefined ? { period: { ...s.period, cap: to.periodCap.toString() } } : {}),
+        ...(revived ? { status: 'active' as const, statusReason: 'topped_up' } : {}),
+        topUps: [...(s.topUps ?? []), entry],
+        updatedAt: now,
+      };
       await this.db.sessions.put(updated);
       return updated;
     });

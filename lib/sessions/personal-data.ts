@@ -1,4 +1,5 @@
 import type { WalletDb } from './db';
+import type { SiteRule } from './sites';
 import type { PaymentRecord, SessionRecord, WalletEvent } from './types';
 import type { Settings } from '../settings';
 
@@ -19,6 +20,8 @@ export interface PersonalDataExport {
   sessions: Array<Omit<SessionRecord, 'grant'> & { grant: typeof REDACTED_GRANT }>;
   payments: PaymentRecord[];
   events: WalletEvent[];
+  /** What the person decided per site (never ask, always ask, a per-call ceiling). */
+  sites: SiteRule[];
 }
 
 /**
@@ -26,8 +29,8 @@ export interface PersonalDataExport {
  * secrets) are replaced whole, whatever the scheme keeps in them, never included.
  */
 export async function exportPersonalData(db: WalletDb, settings: Settings, now = Date.now()): Promise<PersonalDataExport> {
-  const [sessions, payments, events] = await db.transaction('r', db.sessions, db.payments, db.events, () =>
-    Promise.all([db.sessions.orderBy('createdAt').toArray(), db.payments.orderBy('createdAt').toArray(), db.events.orderBy('at').toArray()]),
+  const [sessions, payments, events, sites] = await db.transaction('r', [db.sessions, db.payments, db.events, db.sites], () =>
+    Promise.all([db.sessions.orderBy('createdAt').toArray(), db.payments.orderBy('createdAt').toArray(), db.events.orderBy('at').toArray(), db.sites.toArray()]),
   );
   return {
     format: 'x402-session-wallet-export',
@@ -39,6 +42,7 @@ export async function exportPersonalData(db: WalletDb, settings: Settings, now =
     sessions: sessions.map(({ grant: _secret, ...s }) => ({ ...s, grant: REDACTED_GRANT })),
     payments,
     events,
+    sites,
   };
 }
 
@@ -65,9 +69,9 @@ export async function clearPersonalData(deps: ClearDeps): Promise<ClearResult> {
   const { db } = deps;
   const live = await db.sessions.where('status').anyOf('active', 'pending').primaryKeys();
   for (const id of live) await deps.endSession(id);
-  const counts = await db.transaction('rw', db.sessions, db.payments, db.events, async () => {
+  const counts = await db.transaction('rw', [db.sessions, db.payments, db.events, db.sites], async () => {
     const c = { sessions: await db.sessions.count(), payments: await db.payments.count(), events: await db.events.count() };
-    await Promise.all([db.sessions.clear(), db.payments.clear(), db.events.clear()]);
+    await Promise.all([db.sessions.clear(), db.payments.clear(), db.events.clear(), db.sites.clear()]);
     return c;
   });
   await deps.resetSettings();

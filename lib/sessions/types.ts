@@ -1,4 +1,5 @@
 import type { X402SessionStatus, X402SessionView } from '../../types/x402session';
+import { periodLeft, renewsAt, type BudgetPeriod } from './period';
 
 /** `pending`: approved on chain, not yet registered with the facilitator (it was unreachable). */
 export type SessionStatus = X402SessionStatus;
@@ -56,6 +57,21 @@ export interface SessionRecord {
   /** The facilitator's own figure for spent, and when it was read (kept even when not yet adopted). */
   remoteSpent?: string;
   remoteAt?: number;
+  /** A recurring budget (lib/sessions/period.ts): `cap` is then the total over every period. */
+  period?: BudgetPeriod;
+  /** Raises of the cap or the expiry, oldest first: the same session, its history kept. */
+  topUps?: TopUpEntry[];
+  /** Budget alerts already given (lib/background/alerts.ts keys), so each is given once. */
+  alerted?: string[];
+}
+
+export interface TopUpEntry {
+  at: number;
+  /** Before and after (cap in base units, expiry in unix seconds). */
+  from: { cap: string; expiresAt: number; periodCap?: string };
+  to: { cap: string; expiresAt: number; periodCap?: string };
+  /** The wallet's approval for it; absent when only the local expiry moved (within the facilitator's). */
+  approvalTx?: string;
 }
 
 export interface PaymentRecord {
@@ -72,6 +88,8 @@ export interface PaymentRecord {
   reason?: string;
   /** The page's id for this paid call: a `pay` retried after a worker restart reuses it. */
   attemptId?: string;
+  /** For a recurring budget: the period the reservation was made in (only that period counts it). */
+  periodIndex?: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -104,6 +122,23 @@ export function remainingOf(s: Pick<SessionRecord, 'cap' | 'spent' | 'reserved'>
   return r > 0n ? r : 0n;
 }
 
+/**
+ * What the session can pay right now: what is left of the cap and, for a recurring budget, of the
+ * current period. The badge, the alerts and the popup's bar use this; the allowance still has to
+ * cover `remainingOf` (later periods included).
+ */
+export function spendableNow(s: Pick<SessionRecord, 'cap' | 'spent' | 'reserved' | 'period'>): bigint {
+  const total = remainingOf(s);
+  if (!s.period) return total;
+  const left = periodLeft(s.period);
+  return left < total ? left : total;
+}
+
+/** The budget the person watches: the current period's for a recurring session, else the whole cap. */
+export function currentBudget(s: Pick<SessionRecord, 'cap' | 'spent' | 'reserved' | 'period'>): { cap: bigint; left: bigint } {
+  return { cap: BigInt(s.period ? s.period.cap : s.cap), left: spendableNow(s) };
+}
+
 export function toPublicView(s: SessionRecord): PublicSessionView {
   return {
     id: s.id,
@@ -123,6 +158,20 @@ export function toPublicView(s: SessionRecord): PublicSessionView {
     ...(s.statusReason ? { statusReason: s.statusReason } : {}),
     ...(s.remoteSpent !== undefined && s.remoteAt !== undefined ? { facilitatorSpent: s.remoteSpent, checkedAt: s.remoteAt } : {}),
     ...(s.chainCheck ? { onChain: { ...s.chainCheck } } : {}),
+    ...(s.period
+      ? {
+          period: {
+            every: s.period.every,
+            cap: s.period.cap,
+            spent: s.period.spent,
+            remaining: spendableNow(s).toString(),
+            index: s.period.index,
+            startsAt: Math.floor(s.period.start / 1000),
+            renewsAt: Math.floor(renewsAt(s.period) / 1000),
+          },
+        }
+      : {}),
+    ...(s.topUps?.length ? { topUps: s.topUps.length } : {}),
     createdAt: s.createdAt,
   };
 }

@@ -36,6 +36,10 @@ export const solanaNetworks: ChainNetworks = {
   addressKey: (address) => address,
   signersKey: 'solana:*',
   defaultAsset: { [SOLANA_MAINNET]: MAINNET_USDC, [SOLANA_DEVNET]: DEVNET_USDC },
+  // The SPL delegation is set when the facilitator (fee payer) submits the approve the person signed
+  // while opening the session; there is no approve the extension could send on its own.
+  allowanceLocked:
+    'On Solana the allowance (an SPL delegate) is set by the facilitator when it submits the approve you signed to open the session: the extension cannot send a transaction of its own there. Revoke the delegate in your Solana wallet.',
   explorerTx(network, hash) {
     const cluster = solanaClusterOf(network);
     return cluster && cluster !== 'localnet' ? explorerTxUrl(cluster, hash) : null;

@@ -14,4 +14,6 @@ export const evmSessionRules: SessionChainRules = {
   }),
   expiresAt: (body, t, openedAt) => (typeof body.expiresAt === 'number' ? body.expiresAt : openedAt + t.expiresIn),
   payload: (grant) => ({ sessionId: grant.sessionId }),
+  // Top-up (issue 15): the new approve, checked by the facilitator like the first one.
+  topUpBody: (wallet, change) => ({ approvalTxHash: wallet.txHash, cap: change.cap.toString(), expiresAt: change.expiresAt }),
 };

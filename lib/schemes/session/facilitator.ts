@@ -28,6 +28,22 @@ const RemoteSchema = z
   .loose();
 export type RemoteSession = z.infer<typeof RemoteSchema>;
 
+/** What a facilitator answers to a top-up (`PATCH /sessions/:id`, ours: devnet/README.md). */
+const ToppedUpSchema = z
+  .object({
+    cap: ATOMIC_AMOUNT,
+    spent: ATOMIC_AMOUNT.optional(),
+    expiresAt: z.number().int().positive().optional(),
+  })
+  .loose();
+export type ToppedUpSession = z.infer<typeof ToppedUpSchema>;
+
+/**
+ * The `/supported` kind's flag that the facilitator takes `PATCH {sessions}/:id` (issue 15). It is
+ * this project's own extension of the session scheme, not the peers' (devnet/README.md says so).
+ */
+export const TOP_UP_FLAG = 'sessionTopUp';
+
 /** The session scheme's endpoints on a facilitator (docs/protocol.md §5): discovery, open, read. */
 export class SessionFacilitator {
   constructor(readonly client: FacilitatorClient) {}
@@ -56,6 +72,22 @@ export class SessionFacilitator {
     const reason = errorText(json);
     if (status >= 400 && status < 500) throw new FacilitatorError('rejected', `The facilitator refused the session: ${reason ?? `HTTP ${status}`}`, status);
     throw new FacilitatorError('http_error', `POST /sessions answered ${status}${reason ? `: ${reason}` : ''}`, status);
+  }
+
+  /** Does this facilitator take top-ups on this network (its `/supported` kind says `sessionTopUp: true`)? */
+  async canTopUp(network: NetworkInfo): Promise<boolean> {
+    const kind = await this.client.supportedKind(SESSION_SCHEME, network);
+    return kind?.extra?.[TOP_UP_FLAG] === true;
+  }
+
+  /** `PATCH /sessions/:id` with a new approval: the facilitator checks it like a registration. */
+  async topUp(sessionId: string, body: Record<string, unknown>): Promise<ToppedUpSession> {
+    const { status, json } = await this.client.request('PATCH', `${this.client.baseUrl}/sessions/${encodeURIComponent(sessionId)}`, body, this.client.registrationTimeoutMs);
+    if (status === 200) return this.client.validate(ToppedUpSchema, json, 'PATCH /sessions/:id');
+    const reason = errorText(json);
+    if (status === 404) throw new FacilitatorError('not_found', 'The facilitator does not know this session.', 404);
+    if (status >= 400 && status < 500) throw new FacilitatorError('rejected', `The facilitator refused the top-up: ${reason ?? `HTTP ${status}`}`, status);
+    throw new FacilitatorError('http_error', `PATCH /sessions/:id answered ${status}${reason ? `: ${reason}` : ''}`, status);
   }
 
   async get(sessionId: string): Promise<RemoteSession> {

@@ -1,10 +1,10 @@
 import { RpcCode, WalletError } from '../../errors';
 import { FacilitatorError } from '../../facilitator/client';
-import { sameAddress } from '../../chains/networks';
+import { resolveNetwork, sameAddress } from '../../chains/networks';
 import { normalizeBaseUrl, parseFacilitatorUrl, resolveSessionsEndpoint } from '../../facilitator/url';
 import type { SessionRecord } from '../../sessions/types';
 import type { PaymentOption } from '../../x402/codec';
-import type { Opened, Proposal, RemoteView, Resumed, SchemeContext, SchemeOnChain } from '../types';
+import type { Opened, Proposal, RemoteView, Resumed, SchemeContext, SchemeOnChain, SchemeTopUp } from '../types';
 import { SessionFacilitator, retriable } from './facilitator';
 import { readGrant, type SessionGrant } from './grant';
 import type { SessionChainRules, SessionTerms } from './rules';
@@ -137,7 +137,8 @@ export function sessionOn(rules: SessionChainRules): SchemeOnChain {
     async remote(ctx, session: SessionRecord): Promise<RemoteView> {
       try {
         const remote = await facilitatorFor(ctx, session.facilitatorUrl).get(readGrant(session.grant).sessionId);
-        return { found: true, spent: BigInt(remote.spent) };
+        const expiresAt = remote.expiresAt ?? remote.expirationUnix;
+        return { found: true, spent: BigInt(remote.spent), ...(typeof expiresAt === 'number' ? { expiresAt } : {}) };
       } catch (e) {
         if (e instanceof FacilitatorError && e.code === 'not_found') return { found: false };
         throw e;
@@ -160,5 +161,48 @@ export function sessionOn(rules: SessionChainRules): SchemeOnChain {
     // A transfer that failed on chain will fail again until the allowance or balance is fixed: pause
     // (no more attempts) rather than fail each call; a forgotten session is gone for good.
     statusFor: (reason) => (reason === 'session_expired' ? 'expired' : reason === 'session_not_found' ? 'failed' : reason === 'onchain_transfer_failed' ? 'paused' : undefined),
+    ...(rules.topUpBody ? { topUp: sessionTopUp(rules, facilitatorFor) } : {}),
+  };
+}
+
+/**
+ * Top-up of a `session` (issue 15): one approve in the wallet for the new amount, then
+ * `PATCH /sessions/:id` with it, on facilitators that say they take it (ours does; the peers' do
+ * not, and then the extension says top-up is not available there).
+ */
+function sessionTopUp(rules: SessionChainRules, facilitatorFor: (ctx: SchemeContext, url: string) => SessionFacilitator): SchemeTopUp {
+  return {
+    async support(ctx, session) {
+      const network = resolveNetwork(session.network);
+      if (!network) return { remote: false, why: 'The wallet does not know this network.' };
+      try {
+        if (await facilitatorFor(ctx, session.facilitatorUrl).canTopUp(network)) return { remote: true };
+        return { remote: false, why: `The facilitator ${new URL(session.facilitatorUrl).host} has no top-up endpoint (it does not list sessionTopUp).` };
+      } catch (e) {
+        return { remote: false, why: e instanceof Error ? e.message.slice(0, 200) : 'The facilitator could not be reached.' };
+      }
+    },
+
+    async apply(ctx, session, change) {
+      const network = resolveNetwork(session.network);
+      if (!network) throw new WalletError(RpcCode.Unsupported, 'unsupported_network', 'The wallet does not know this network.');
+      ctx.progress('wallet');
+      const wallet = await ctx.wallet(await ctx.chain.approveRequest({ network, asset: session.asset, spender: session.spender, amount: change.approveAmount, expiresAt: change.expiresAt }));
+      if (ctx.chain.addressKey(wallet.user) !== ctx.chain.addressKey(session.user)) {
+        throw new WalletError(RpcCode.Unauthorized, 'wallet_error', 'The wallet signed with another account than the session was opened with; the facilitator was not asked.');
+      }
+      ctx.progress('registering');
+      let answer;
+      try {
+        answer = await facilitatorFor(ctx, session.facilitatorUrl).topUp(readGrant(session.grant).sessionId, rules.topUpBody!(wallet, change));
+      } catch (e) {
+        const why = e instanceof Error ? e.message.slice(0, 300) : 'The facilitator failed.';
+        throw new WalletError(RpcCode.Internal, e instanceof FacilitatorError && e.code === 'rejected' ? 'facilitator_rejected' : 'facilitator_unreachable', `${why} Your wallet approved ${change.approveAmount} (${wallet.txHash}); the session keeps its old cap and expiry.`);
+      }
+      // What the facilitator now holds, never more than what was asked.
+      const cap = BigInt(answer.cap) < change.cap ? BigInt(answer.cap) : change.cap;
+      const expiresAt = answer.expiresAt !== undefined && answer.expiresAt < change.expiresAt ? answer.expiresAt : change.expiresAt;
+      return { cap, expiresAt, approvalTx: wallet.txHash };
+    },
   };
 }

@@ -38,4 +38,9 @@ export interface SessionChainRules {
    * on chain.
    */
   approvalTxField?: string;
+  /**
+   * Budgets (issue 15): the `PATCH /sessions/:id` body of a top-up once the wallet approved the new
+   * amount. Absent: this family cannot top up (Solana: the approve exists only inside opening).
+   */
+  topUpBody?(wallet: WalletResult, change: { cap: bigint; expiresAt: number }): Record<string, unknown>;
 }
