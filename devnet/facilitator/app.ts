@@ -11,7 +11,7 @@ import { networkSpellings, sameNetwork, v1NetworkName } from '../networks';
 import { ApprovalRejectedError, checkApproval } from './approval';
 import { checkPayment, type CheckContext } from './payment-check';
 import type { TransferSender } from './payer';
-import { createSessionBody, describeZodError, paymentBody, type PaymentBody } from './schemas';
+import { createSessionBody, describeZodError, paymentBody, topUpSessionBody, type PaymentBody } from './schemas';
 import { ApprovalAlreadyUsedError, type SessionRecord, type SessionStore } from './store';
 import type { PublicClient } from '../evm';
 
@@ -24,7 +24,12 @@ export interface FacilitatorConfig {
   /** When set, sessions may only be opened for these tokens. */
   assets?: readonly `0x${string}`[];
   receiptTimeoutMs: number;
+  /** Take top-ups (`PATCH /sessions/:id`, ours, listed as `sessionTopUp` in /supported). Default on. */
+  topUp?: boolean;
 }
+
+/** The longest a top-up may push a session's expiry from now (like a new session's). */
+export const MAX_TOP_UP_EXPIRY_S = 30 * 24 * 3600;
 
 export interface FacilitatorDeps {
   config: FacilitatorConfig;
@@ -82,6 +87,8 @@ export function supportedResponse(config: FacilitatorConfig): {
     spender: config.spender,
     sessionsEndpoint: '/sessions',
     chainId: config.chainId,
+    // Ours, not the peers': PATCH {sessionsEndpoint}/:id raises the cap or extends the expiry.
+    ...(config.topUp !== false ? { sessionTopUp: true } : {}),
   };
   // v2 kinds under every CAIP-style spelling (an SDK plugin registered for `base:sepolia` must
   // find its kind); v1 under its legacy name (`base-sepolia`), or the CAIP-2 id for other chains.
@@ -145,7 +152,7 @@ export function createFacilitatorApp(deps: FacilitatorDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   // Any request header is fine: SDKs add their own (auth, tracing) and the answer is public anyway.
-  app.use(cors({ allowHeaders: 'reflect', allowMethods: ['GET', 'POST', 'OPTIONS'] }));
+  app.use(cors({ allowHeaders: 'reflect', allowMethods: config.topUp !== false ? ['GET', 'POST', 'PATCH', 'OPTIONS'] : ['GET', 'POST', 'OPTIONS'] }));
   app.use(jsonBody());
 
   app.get('/health', (_req, res) => {
@@ -167,7 +174,7 @@ export function createFacilitatorApp(deps: FacilitatorDeps): Express {
     const nowSeconds = now();
     if (body.expiresAt <= nowSeconds) throw new HttpError(400, `expiresAt ${body.expiresAt} is not in the future (now ${nowSeconds})`);
     const replay = (): HttpError => new HttpError(409, `approval transaction ${body.approvalTxHash} already backs a session; approve again to open another`);
-    if (store.findByApprovalTx(body.approvalTxHash)) throw replay();
+    if (store.approvalUsed(body.approvalTxHash)) throw replay();
 
     try {
       await checkApproval(
@@ -212,6 +219,43 @@ export function createFacilitatorApp(deps: FacilitatorDeps): Express {
       network: session.network,
     });
   });
+
+  /**
+   * Top-up (ours, not the peers': devnet/README.md). The bearer id alone changes nothing: the body
+   * carries a fresh approve by the session's user, checked like a registration's, that covers what
+   * the session may then still pull (new cap − spent). Cap and expiry only go up.
+   */
+  if (config.topUp !== false) {
+    app.patch('/sessions/:id', async (req, res) => {
+      const body = parseBody(topUpSessionBody, req);
+      const session = store.getSession(req.params.id);
+      if (!session) throw new HttpError(404, 'session not found');
+      const nowSeconds = now();
+      if (nowSeconds >= session.expiresAt) throw new HttpError(400, 'session expired: a session past its expiry cannot be topped up; open a new one');
+      if (body.cap < session.cap) throw new HttpError(400, `cap ${body.cap} is below the session's cap ${session.cap}: a top-up only raises it`);
+      if (body.expiresAt < session.expiresAt) throw new HttpError(400, `expiresAt ${body.expiresAt} is before the session's ${session.expiresAt}: a top-up only extends it`);
+      if (body.cap === session.cap && body.expiresAt === session.expiresAt) throw new HttpError(400, 'nothing to change: raise cap or extend expiresAt');
+      if (body.expiresAt > nowSeconds + MAX_TOP_UP_EXPIRY_S) throw new HttpError(400, `expiresAt is more than ${MAX_TOP_UP_EXPIRY_S} s from now`);
+      const replay = () => new HttpError(409, `approval transaction ${body.approvalTxHash} already backs a session or a top-up; approve again`);
+      if (store.approvalUsed(body.approvalTxHash)) throw replay();
+      try {
+        await checkApproval(client, { hash: body.approvalTxHash, user: session.user, asset: session.asset, spender: config.spender, cap: body.cap - session.spent }, config.receiptTimeoutMs);
+      } catch (err) {
+        if (err instanceof ApprovalRejectedError) throw new HttpError(400, err.message);
+        throw err;
+      }
+      let result;
+      try {
+        result = store.topUp(session.id, { cap: session.cap, expiresAt: session.expiresAt }, { approvalTxHash: body.approvalTxHash, cap: body.cap, expiresAt: body.expiresAt }, now());
+      } catch (err) {
+        if (err instanceof ApprovalAlreadyUsedError) throw replay();
+        throw err;
+      }
+      if (!result.ok) throw new HttpError(result.reason === 'session_not_found' ? 404 : 409, `top-up refused: ${result.reason.replace(/_/g, ' ')}`);
+      log(`session topped up: ${session.id.slice(0, 9)}… cap ${session.cap} → ${body.cap}, until ${session.expiresAt} → ${body.expiresAt}`);
+      res.json(sessionView(result.session));
+    });
+  }
 
   app.get('/sessions/:id', (req, res) => {
     const session = store.getSession(req.params.id);

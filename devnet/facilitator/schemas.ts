@@ -47,6 +47,17 @@ export const createSessionBody = z.object({
 });
 export type CreateSessionBody = z.infer<typeof createSessionBody>;
 
+/**
+ * `PATCH /sessions/:id` (our top-up, not the peers': devnet/README.md): the new cap and expiry, and
+ * a fresh approve by the session's user that covers what the session may then still pull.
+ */
+export const topUpSessionBody = z.object({
+  approvalTxHash: txHash,
+  cap: positiveBaseUnits,
+  expiresAt: unixSeconds,
+});
+export type TopUpSessionBody = z.infer<typeof topUpSessionBody>;
+
 /** Only the fields the session scheme reads; everything else is passed through untouched. */
 const requirements = z.looseObject({
   scheme: z.string({ error: expect('must be a string') }).min(1, 'must not be empty'),

@@ -33,6 +33,8 @@ export interface FacilitatorOptions {
   assets?: `0x${string}`[];
   /** How long to wait for approve / transferFrom receipts. Default 60 s. */
   receiptTimeoutMs?: number;
+  /** Take top-ups (`PATCH /sessions/:id`, ours). Default true. */
+  topUp?: boolean;
   /** RPC polling interval; 100 ms suits a local chain, use ~1000 for a remote one. */
   pollingIntervalMs?: number;
   quiet?: boolean;
@@ -95,6 +97,7 @@ export async function startFacilitator(opts: FacilitatorOptions): Promise<Facili
     perCallMax,
     assets: opts.assets?.map((a) => getAddress(a)),
     receiptTimeoutMs,
+    ...(opts.topUp === false ? { topUp: false } : {}),
   };
   const dbPath = ledgerPath(opts.dataDir, network, genesisHash);
   const store = new SessionStore(dbPath);

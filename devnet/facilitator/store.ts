@@ -105,7 +105,32 @@ CREATE TABLE IF NOT EXISTS settlements (
   updated_at  INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS settlements_by_session ON settlements(session_id);
+-- Top-ups (PATCH /sessions/:id, ours): each approval backs one change, and never also a session.
+CREATE TABLE IF NOT EXISTS session_topups (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id       TEXT NOT NULL REFERENCES sessions(id),
+  approval_tx_hash TEXT NOT NULL UNIQUE,
+  old_cap          TEXT NOT NULL,
+  new_cap          TEXT NOT NULL,
+  old_expires_at   INTEGER NOT NULL,
+  new_expires_at   INTEGER NOT NULL,
+  created_at       INTEGER NOT NULL
+);
 `;
+
+export interface TopUpRecord {
+  sessionId: string;
+  approvalTxHash: `0x${string}`;
+  oldCap: bigint;
+  newCap: bigint;
+  oldExpiresAt: number;
+  newExpiresAt: number;
+  createdAt: number;
+}
+
+export type TopUpResult =
+  | { ok: true; session: SessionRecord }
+  | { ok: false; reason: 'session_not_found' | 'session_expired' | 'lowered' | 'changed' };
 
 function toSession(row: SessionRow): SessionRecord {
   return {
@@ -155,6 +180,9 @@ export class SessionStore {
   }
 
   insertSession(s: SessionRecord): void {
+    // An approval a top-up already used cannot open a session as well (the UNIQUE index below
+    // covers sessions among themselves).
+    if (this.topUpByApprovalTx(s.approvalTxHash)) throw new ApprovalAlreadyUsedError(s.approvalTxHash);
     try {
       this.db
         .prepare(
@@ -180,6 +208,46 @@ export class SessionStore {
   findByApprovalTx(hash: string): SessionRecord | undefined {
     const row = this.db.prepare('SELECT * FROM sessions WHERE approval_tx_hash = ?').get(hash.toLowerCase()) as SessionRow | undefined;
     return row ? toSession(row) : undefined;
+  }
+
+  topUpByApprovalTx(hash: string): TopUpRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM session_topups WHERE approval_tx_hash = ?').get(hash.toLowerCase()) as Record<string, string | number> | undefined;
+    return row
+      ? { sessionId: String(row.session_id), approvalTxHash: row.approval_tx_hash as `0x${string}`, oldCap: BigInt(row.old_cap!), newCap: BigInt(row.new_cap!), oldExpiresAt: Number(row.old_expires_at), newExpiresAt: Number(row.new_expires_at), createdAt: Number(row.created_at) }
+      : undefined;
+  }
+
+  /** Has this approval transaction backed a session or a top-up already? */
+  approvalUsed(hash: string): boolean {
+    return this.findByApprovalTx(hash) !== undefined || this.topUpByApprovalTx(hash) !== undefined;
+  }
+
+  topUps(sessionId: string): TopUpRecord[] {
+    const rows = this.db.prepare('SELECT approval_tx_hash FROM session_topups WHERE session_id = ? ORDER BY id').all(sessionId) as { approval_tx_hash: string }[];
+    return rows.map((r) => this.topUpByApprovalTx(r.approval_tx_hash)!);
+  }
+
+  /**
+   * A top-up, atomically: the session still has the cap and expiry the request was checked against
+   * (`expected`), is unexpired, the change raises rather than lowers, and the approval was never used.
+   */
+  topUp(sessionId: string, expected: { cap: bigint; expiresAt: number }, change: { approvalTxHash: `0x${string}`; cap: bigint; expiresAt: number }, nowSeconds: number): TopUpResult {
+    return this.db.transaction((): TopUpResult => {
+      const session = this.getSession(sessionId);
+      if (!session) return { ok: false, reason: 'session_not_found' };
+      if (nowSeconds >= session.expiresAt) return { ok: false, reason: 'session_expired' };
+      if (session.cap !== expected.cap || session.expiresAt !== expected.expiresAt) return { ok: false, reason: 'changed' };
+      if (change.cap < session.cap || change.expiresAt < session.expiresAt) return { ok: false, reason: 'lowered' };
+      if (this.approvalUsed(change.approvalTxHash)) throw new ApprovalAlreadyUsedError(change.approvalTxHash);
+      this.db
+        .prepare(
+          `INSERT INTO session_topups (session_id, approval_tx_hash, old_cap, new_cap, old_expires_at, new_expires_at, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(sessionId, change.approvalTxHash.toLowerCase(), session.cap.toString(), change.cap.toString(), session.expiresAt, change.expiresAt, nowSeconds);
+      this.db.prepare('UPDATE sessions SET cap = ?, expires_at = ? WHERE id = ?').run(change.cap.toString(), change.expiresAt, sessionId);
+      return { ok: true, session: { ...session, cap: change.cap, expiresAt: change.expiresAt } };
+    })();
   }
 
   /** Atomically checks expiry and cap, debits `amount`, and opens a pending settlement. */

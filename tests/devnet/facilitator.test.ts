@@ -109,6 +109,8 @@ describe('GET /supported and CORS', () => {
       spender: stack.facilitator.address,
       sessionsEndpoint: '/sessions',
       chainId: 31337,
+      // Ours (issue 15): PATCH /sessions/:id takes top-ups.
+      sessionTopUp: true,
     };
     expect(json).toEqual({
       kinds: [

@@ -30,7 +30,7 @@ describe('WalletDb migrations', () => {
     v1.close();
 
     const current = new WalletDb('wallet', { indexedDB, IDBKeyRange });
-    expect(current.verno).toBe(4);
+    expect(current.verno).toBe(5);
     const { secretId, ...rest } = s;
     expect(await current.sessions.get(s.id as string)).toEqual({ ...rest, grant: { sessionId: secretId } });
     expect(await current.payments.where('[sessionId+status]').equals([s.id as string, 'settled']).count()).toBe(1);

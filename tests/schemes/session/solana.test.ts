@@ -124,7 +124,7 @@ describe('session on Solana', () => {
 
     const settle = await fetch(`${facilitatorUrl}/settle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paymentPayload: header, paymentRequirements: accepted }) });
     expect(await settle.json()).toMatchObject({ success: true, payer: payer.address, extensions: { session: { spent: '50000', remaining: '150000' } } });
-    expect(await impl.remote(ctx, session)).toEqual({ found: true, spent: 50_000n });
+    expect(await impl.remote(ctx, session)).toEqual({ found: true, spent: 50_000n, expiresAt: expect.any(Number) });
     expect(stack.tokenBalance(stack.recipient.address)).toBeGreaterThanOrEqual(50_000n);
     expect(stack.tokenAccount(payer.address)).toMatchObject({ delegatedAmount: 150_000n });
   });
