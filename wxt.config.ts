@@ -54,6 +54,10 @@ export default defineConfig({
       // not be paid (`cors_blocked`, lib/background/cors.ts), and where a paid request was redirected,
       // so the payment follows same-origin redirects and nothing else (lib/background/redirects.ts).
       'webRequest',
+      // Budget alerts (lib/background/alerts.ts): one notification at 80% and at 100% of a session's
+      // budget and a day and an hour before it ends, each once, only about sessions the person
+      // opened; off-switch in options. No install warning of its own.
+      'notifications',
     ],
     // Web pages only (no file://, ftp:, …): the fetch wrapper must be in every page before its
     // scripts run, the signer is injected into the tab that opens a session, and the background

@@ -3,13 +3,16 @@ import type { ApprovalState } from '../lib/messaging/approval';
 import { duration, shortAddress, siteText, tokenAmount } from '../lib/format';
 import { parseDecimalAmount, formatAmount } from '../lib/x402/amount';
 import { SessionCard } from './SessionCard';
+// Budgets (issue 15): renewing budgets.
+import { periodCount, RenewChoice, renewOptions } from './RenewChoice';
+import type { RenewEvery } from '../lib/sessions/period';
 
 const EXPIRY_CHOICES = [300, 900, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400];
 
 export interface ApprovalViewProps {
   state: ApprovalState;
   now: number;
-  onApprove(decision: { cap: string; expiresIn: number; perCallMax?: string | null }): void;
+  onApprove(decision: { cap: string; expiresIn: number; perCallMax?: string | null; renew?: RenewEvery }): void;
   onReject(): void;
   /** The wallet picked among several in the page, or null (declined). */
   onChooseWallet?(name: string | null): void;
@@ -56,6 +59,10 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
   const [capText, setCapText] = useState(() => formatAmount(p.cap, d, 2));
   const [perCallText, setPerCallText] = useState(() => (p.perCallMax === null ? '' : formatAmount(p.perCallMax, d, 2)));
   const [expiresIn, setExpiresIn] = useState(p.expiresIn);
+  const [renewChoice, setRenew] = useState<RenewEvery | null>(null);
+  const renewable = renewOptions(p.renew, expiresIn);
+  const renew = renewChoice && renewable.includes(renewChoice) ? renewChoice : null;
+  const periods = periodCount(renew, expiresIn, now);
   const expiryOptions = useMemo(() => [...new Set([...EXPIRY_CHOICES.filter((s) => s < p.expiresIn), p.expiresIn])].sort((a, b) => a - b), [p.expiresIn]);
   const capUnits = parseDecimalAmount(capText, d);
   const capError =
@@ -85,13 +92,13 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (capError || perCallError || capUnits === null || busy || !deciding) return;
-    onApprove({ cap: capUnits.toString(), expiresIn, perCallMax: perCallUnits === null ? null : perCallUnits.toString() });
+    onApprove({ cap: capUnits.toString(), expiresIn, perCallMax: perCallUnits === null ? null : perCallUnits.toString(), ...(renew ? { renew } : {}) });
   };
 
   const calls = p.price && capUnits ? capUnits / BigInt(p.price) : null;
   // An approve replaces the allowance: it must cover what other open sessions on this spender still need.
   const othersNeed = p.sharedAllowance.reduce((sum, o) => sum + BigInt(o.remaining), 0n);
-  const approveTotal = (capUnits && !capError ? capUnits : BigInt(p.cap)) + othersNeed;
+  const approveTotal = (capUnits && !capError ? capUnits : BigInt(p.cap)) * BigInt(periods) + othersNeed;
   const standing = p.facilitatorStanding;
   return (
     <form onSubmit={submit} aria-labelledby="approval-title" data-testid="approval" className="approval">
@@ -99,7 +106,7 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
         <h1 id="approval-title">Approve a payment session?</h1>
         <div className="origin" data-testid="approval-origin"><bdi>{p.origin}</bdi></div>
         <div className="summary" data-testid="approval-summary">
-          Up to <strong data-testid="approval-cap-summary">{cap}</strong> to <span className="mono" title={p.recipient} data-testid="approval-recipient-summary">{shortAddress(p.recipient)}</span>
+          Up to <strong data-testid="approval-cap-summary">{cap}</strong>{renew ? ` each ${renew}` : ''} to <span className="mono" title={p.recipient} data-testid="approval-recipient-summary">{shortAddress(p.recipient)}</span>
         </div>
       </header>
 
@@ -134,7 +141,7 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
 
         <h2>Limits you allow</h2>
         <label className="row" style={{ alignItems: 'center' }}>
-          <span>Spending cap ({symbol})</span>
+          <span>{renew ? `Spending cap per ${renew}` : 'Spending cap'} ({symbol})</span>
           <input data-testid="approval-cap" inputMode="decimal" value={capText} onChange={(e) => setCapText(e.target.value)} disabled={!deciding || busy} aria-invalid={!!capError} aria-describedby="cap-help" style={{ width: 120, textAlign: 'right' }} />
         </label>
         <div id="cap-help" className={capError ? 'error' : 'muted'} style={{ fontSize: 12 }}>
@@ -147,6 +154,7 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
         <div id="per-call-help" className={perCallError ? 'error' : 'muted'} style={{ fontSize: 12 }}>
           {perCallError ?? (p.source === '402' ? 'Set to the price shown: a call asking more is refused. You may raise it.' : 'A call asking more than this is refused.')}
         </div>
+        <RenewChoice offered={renewOptions(p.renew, p.expiresIn)} value={renew} onChange={setRenew} expiresIn={expiresIn} nowMs={now} cap={capUnits && !capError ? capUnits : null} decimals={d} symbol={symbol} disabled={!deciding || busy} />
         <label className="row" style={{ alignItems: 'center' }}>
           <span>Ends after</span>
           <select data-testid="approval-expiry" value={expiresIn} onChange={(e) => setExpiresIn(Number(e.target.value))} disabled={!deciding || busy}>
@@ -165,7 +173,7 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
           Your wallet will ask you to sign one <code>approve</code> of <strong>{tokenAmount(approveTotal, d, symbol)}</strong> to the facilitator
           {othersNeed > 0n ? (
             <>
-              : this cap {cap} +{' '}
+              : this cap {renew ? `${periods} × ${cap}` : cap} +{' '}
               {p.sharedAllowance.map((o, i) => (
                 <span key={o.origin + i}>
                   {i > 0 ? ' + ' : ''}
@@ -177,6 +185,7 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
           ) : (
             '.'
           )}{' '}
+          {renew && othersNeed === 0n ? `(${periods} ${renew}s × ${cap}) ` : ''}
           After that, calls from this site to the APIs above are paid without asking, until the cap or the expiry. You can end the session at any time from the toolbar.
         </p>
       </div>

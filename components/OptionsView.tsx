@@ -110,6 +110,11 @@ export function OptionsView({ settings: saved, onSave, about, onExport, onClear 
         <span>Allow facilitators on private and local network addresses (only if you run one yourself)</span>
         <input type="checkbox" data-testid="opt-private-facilitators" checked={settings.allowPrivateFacilitators} onChange={(e) => void save({ allowPrivateFacilitators: e.target.checked })} />
       </label>
+      <h2>Budget alerts</h2>
+      <label className="row" style={{ alignItems: 'center' }}>
+        <span>Notify me at 80% and 100% of a session's budget, and a day and an hour before it ends (the toolbar badge and the sites' pages are told either way)</span>
+        <input type="checkbox" data-testid="opt-alerts" checked={settings.alerts} onChange={(e) => void save({ alerts: e.target.checked })} />
+      </label>
       <h2>Read-only RPC per network</h2>
       <p className="muted">Used to read token symbols, decimals and allowances. Leave empty for the default.</p>
       {networks.map((n) => (

@@ -2,7 +2,7 @@ import type { SessionsPage } from '../lib/sessions/queries';
 import type { PaymentRecord, PublicSessionView, WalletEvent } from '../lib/sessions/types';
 import { tokenAmount } from '../lib/format';
 import { reasonMessage } from '../lib/messaging/reasons';
-import { SessionCard } from './SessionCard';
+import { SessionCard, type SessionCardProps } from './SessionCard';
 
 export interface PopupViewProps {
   /** One page of live and ended sessions (null while loading). */
@@ -21,10 +21,12 @@ export interface PopupViewProps {
   error?: string | null;
   /** What the wallet is doing for the person right now (a revoke, a re-approve). */
   notice?: string | null;
+  /** Budgets (issue 15): top-up (live and used-up sessions) and lowering an ended session's allowance. */
+  budget?: Pick<SessionCardProps, 'onTopUpInfo' | 'onTopUp' | 'onLower'>;
 }
 
 /** The toolbar popup: every session, live; active ones first. */
-export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, declined = [], history, onShowHistory, historyFor, error, notice }: PopupViewProps) {
+export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, declined = [], history, onShowHistory, historyFor, error, notice, budget = {} }: PopupViewProps) {
   if (page === null) return <p className="muted">Loading…</p>;
   // A first 402 that could not be paid (no CORS, no facilitator, …) says why even before any session.
   if (page.liveCount + page.endedCount === 0)
@@ -36,7 +38,7 @@ export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, decl
     );
   const card = (s: PublicSessionView, actions: boolean) => (
     <div key={s.id}>
-      <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}), ...(onReapprove ? { onReapprove } : {}) } : {})} />
+      <SessionCard session={s} now={now} {...budget} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}), ...(onReapprove ? { onReapprove } : {}) } : {})} />
       <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
     </div>
   );

@@ -71,6 +71,8 @@ export interface X402SessionView {
   period?: { every: 'day' | 'week' | 'month'; cap: string; spent: string; remaining: string; index: number; startsAt: number; renewsAt: number };
   /** How many times the person raised the cap or extended the expiry (same session, history kept). */
   topUps?: number;
+  /** The transaction that lowered the on-chain allowance this session no longer needed, when the person did. */
+  revokeTx?: string;
   createdAt: number;
 }
 

@@ -1,11 +1,18 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useLive, useNow } from '../../components/hooks';
+import { PaymentsView } from '../../components/PaymentsView';
 import { PopupView } from '../../components/PopupView';
 import { uiCall } from '../../components/rpc';
+import { SitesView } from '../../components/SitesView';
+import { Tabs } from '../../components/Tabs';
 import '../../components/styles.css';
+import { localDateTime, tokenAmount } from '../../lib/format';
+import { paymentsCsv } from '../../lib/sessions/csv';
 import { WalletDb } from '../../lib/sessions/db';
+import { allPayments, paymentsCount, paymentsPage, siteOrigins, type PaymentFilter, type PaymentsPage } from '../../lib/sessions/history';
 import { sessionsPage, type SessionsPage } from '../../lib/sessions/queries';
+import { sitesSummary, type SiteSummary } from '../../lib/sessions/sites';
 import type { PaymentRecord, WalletEvent } from '../../lib/sessions/types';
 
 // For the benchmark: when our code starts (before it: page load and parsing React and Dexie).
@@ -16,6 +23,27 @@ const db = new WalletDb();
 // sessions (no "Loading…" flash); the live query below takes over for updates.
 const FIRST_LIMITS = { live: 20, ended: 5 };
 const FIRST_PAGE_WAIT_MS = 300;
+// Budgets (issue 15): the popup's three views; the sessions view is the first (and the one the
+// benchmark times): the others read nothing until they are opened.
+type View = 'sessions' | 'payments' | 'sites';
+const VIEWS = [
+  { id: 'sessions', label: 'Sessions' },
+  { id: 'payments', label: 'Payments' },
+  { id: 'sites', label: 'Sites' },
+] as const satisfies readonly { id: View; label: string }[];
+const PAYMENTS_PAGE = 50;
+
+/** Hand a text file to the browser's downloads. */
+function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
 
 function App({ firstPage }: { firstPage: SessionsPage | null }) {
   const now = useNow();
@@ -30,6 +58,27 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
     if (sessions !== null && performance.getEntriesByName('x402:popup-rendered').length === 0) performance.mark('x402:popup-rendered');
   }, [sessions]);
   const declined = useLive<WalletEvent[]>(async () => db.events.orderBy('id').reverse().limit(20).toArray(), [], []);
+  const [view, setView] = useState<View>('sessions');
+  const [filter, setFilter] = useState<PaymentFilter>({});
+  const [paymentsLimit, setPaymentsLimit] = useState(PAYMENTS_PAGE);
+  const [exporting, setExporting] = useState<string | null>(null);
+  const payments = useLive<PaymentsPage | null>(async () => (view === 'payments' ? paymentsPage(db, filter, null, paymentsLimit) : null), [view, filter, paymentsLimit], null);
+  const paymentsTotal = useLive<number | null>(async () => (view === 'payments' ? paymentsCount(db, filter) : null), [view, filter], null);
+  const origins = useLive<string[]>(async () => (view === 'payments' ? siteOrigins(db) : []), [view], []);
+  const sites = useLive<SiteSummary[] | null>(async () => (view === 'sites' ? sitesSummary(db, Date.now()) : null), [view], null);
+  const failed = (e: unknown) => (setNotice(null), setError(e instanceof Error ? e.message : String(e)));
+  const exportCsv = async () => {
+    setExporting('Reading the payments…');
+    try {
+      const rows = await allPayments(db, filter, (n) => setExporting(`Reading the payments… ${n}`));
+      const site = filter.origin ? new URL(filter.origin).host.replace(/[^a-z0-9.-]/gi, '_') : 'all-sites';
+      download(`x402-payments-${site}${filter.status ? `-${filter.status}` : ''}-${new Date().toISOString().slice(0, 10)}.csv`, paymentsCsv(rows), 'text/csv;charset=utf-8');
+      setExporting(`Exported ${rows.length} payment${rows.length === 1 ? '' : 's'}.`);
+    } catch (e) {
+      setExporting(null);
+      failed(e);
+    }
+  };
   const history = useLive<PaymentRecord[] | null>(
     async () => (historyFor ? (await db.payments.where('sessionId').equals(historyFor).reverse().sortBy('createdAt')).slice(0, 50) : null),
     [historyFor],
@@ -41,6 +90,30 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
         <h1>x402 Session Wallet</h1>
         <a href="/options.html" target="_blank" rel="noreferrer" className="muted" data-testid="open-settings">Settings</a>
       </header>
+      <Tabs<View> label="Wallet views" tabs={VIEWS} selected={view} onSelect={setView} idPrefix="popup" />
+      {view !== 'sessions' && error && <p className="error" role="alert">{error}</p>}
+      {view === 'payments' && (
+        <div role="tabpanel" id="popup-panel-payments" aria-labelledby="popup-tab-payments">
+          <PaymentsView
+            sites={origins}
+            filter={filter}
+            onFilter={(f) => (setFilter(f), setPaymentsLimit(PAYMENTS_PAGE), setExporting(null))}
+            rows={payments?.rows ?? null}
+            total={paymentsTotal}
+            hasMore={!!payments?.next}
+            onMore={() => setPaymentsLimit(paymentsLimit + PAYMENTS_PAGE)}
+            onExport={() => void exportCsv()}
+            exporting={exporting}
+          />
+        </div>
+      )}
+      {view === 'sites' && (
+        <div role="tabpanel" id="popup-panel-sites" aria-labelledby="popup-tab-sites">
+          <SitesView sites={sites} onSet={async (origin, patch) => void (await uiCall('site.set', { origin, ...patch }))} />
+        </div>
+      )}
+      {view === 'sessions' && (
+      <div role="tabpanel" id="popup-panel-sessions" aria-labelledby="popup-tab-sessions">
       <PopupView
         page={sessions}
         onMore={(group) => setLimits({ ...limits, [group]: limits[group] + 50 })}
@@ -71,7 +144,29 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
           );
         }}
         notice={notice}
+        budget={{
+          onTopUpInfo: (id) => uiCall('session.topUpInfo', { id }),
+          onTopUp: async (id, req) => {
+            setError(null);
+            setNotice(req.cap ? 'Confirm the approval in your wallet (a tab of the site opens if none is)…' : 'Extending…');
+            await uiCall('session.topUp', { id, ...req }).then(
+              (r) => {
+                const s = r.session;
+                const terms = `cap ${tokenAmount(s.cap, s.decimals, s.symbol)}, ends ${localDateTime(s.expiresAt * 1000)}`;
+                setNotice(r.approvalTx ? `Topped up (${terms}); your wallet approved ${tokenAmount(r.allowance ?? '0', s.decimals, s.symbol)} (${r.approvalTx.slice(0, 10)}…).` : `Extended (${terms}).`);
+              },
+              failed,
+            );
+          },
+          onLower: (id) => {
+            setError(null);
+            setNotice('Confirm lowering the allowance in your wallet (a tab of the site opens if none is)…');
+            uiCall('session.lower', { id }).then((r) => setNotice(`The allowance is now ${r.allowance === '0' ? 'zero' : 'what the other sessions need'} (${r.txHash.slice(0, 10)}…).`), failed);
+          },
+        }}
       />
+      </div>
+      )}
     </>
   );
 }

@@ -100,7 +100,8 @@ export class TopUps {
     const from = { cap: s.cap, expiresAt: s.expiresAt };
     const to = { cap, expiresAt, ...(periodCap !== undefined ? { periodCap } : {}) };
 
-    const needsFacilitator = cap > BigInt(s.cap) || (support.expiry !== 'facilitator' && expiresAt > (support.localUntil ?? s.expiresAt));
+    // The facilitator must be told of a higher cap, and of an expiry past its own (known only when it cannot be told).
+    const needsFacilitator = cap > BigInt(s.cap) || expiresAt > (support.localUntil ?? s.expiresAt);
     if (!needsFacilitator) {
       // Within what the facilitator already holds: nothing to sign.
       const updated = await this.deps.ledger.topUp(id, from, to);

@@ -172,6 +172,7 @@ export function toPublicView(s: SessionRecord): PublicSessionView {
         }
       : {}),
     ...(s.topUps?.length ? { topUps: s.topUps.length } : {}),
+    ...(s.revokeTx ? { revokeTx: s.revokeTx } : {}),
     createdAt: s.createdAt,
   };
 }
