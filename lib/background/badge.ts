@@ -1,7 +1,7 @@
 import type { ActionPorts, TabsPorts } from './browser-ports';
 import { toolbarLookFor } from './toolbar-state';
 import type { SessionRecord } from '../sessions/types';
-import { remainingOf } from '../sessions/types';
+import { spendableNow } from '../sessions/types';
 
 /**
  * The toolbar badge: what this tab's origin can still spend from its active sessions, in at most
@@ -13,7 +13,8 @@ export function badgeFor(sessions: SessionRecord[], nowMs: number): { text: stri
   const symbols = new Set(live.map((s) => `${s.symbol}/${s.decimals}`));
   if (symbols.size > 1) return { text: `${live.length}`, title: `${live.length} active sessions on this site` };
   const decimals = live[0]!.decimals;
-  const units = live.reduce((sum, s) => sum + remainingOf(s), 0n);
+  // What can be paid now: for a renewing budget, what is left of this period (issue 15).
+  const units = live.reduce((sum, s) => sum + spendableNow(s), 0n);
   const value = Number(units) / 10 ** decimals;
   return { text: compact(value), title: `${value.toFixed(Math.min(decimals, 6)).replace(/\.?0+$/, '')} ${live[0]!.symbol} left on this site` };
 }

@@ -1,5 +1,5 @@
 import type { SessionRecord } from '../sessions/types';
-import { remainingOf } from '../sessions/types';
+import { currentBudget } from '../sessions/types';
 
 /**
  * The toolbar's look for one tab: which icon and which badge colour, from that tab's origin's
@@ -20,6 +20,15 @@ export interface ToolbarLook {
 
 /** A session is "low" once at most this share of its cap is left (1/5). */
 export const LOW_SHARE_DENOMINATOR = 5n;
+/**
+ * Budgets (issue 15): a session in its last hour shows as "low" too (the hour alert), or in the last
+ * quarter of its life if that is shorter (an hour-long session is not "ending soon" from its start).
+ */
+export const ENDING_SOON_MS = 3_600_000;
+export function endingSoon(s: Pick<SessionRecord, 'expiresAt' | 'createdAt'>, nowMs: number): boolean {
+  const left = s.expiresAt * 1000 - nowMs;
+  return left <= Math.min(ENDING_SOON_MS, (s.expiresAt * 1000 - s.createdAt) / 4);
+}
 
 const look = (state: ToolbarState, badgeColor: string, badgeTextColor = '#ffffff'): ToolbarLook => ({
   path: { 16: `/icons/${state}-16.png`, 32: `/icons/${state}-32.png` },
@@ -44,8 +53,14 @@ export const TOOLBAR_LOOKS: Record<ToolbarState, ToolbarLook> = {
 export function toolbarStateFor(sessions: readonly SessionRecord[], nowMs: number): ToolbarState {
   const unexpired = sessions.filter((s) => s.expiresAt * 1000 > nowMs);
   const live = unexpired.filter((s) => s.status === 'active');
-  if (live.some((s) => remainingOf(s) * LOW_SHARE_DENOMINATOR > BigInt(s.cap))) return 'active';
-  if (live.some((s) => remainingOf(s) > 0n)) return 'low';
+  // Budgets (issue 15): the budget is the current period's for a renewing session, and one ending
+  // within the hour is low whatever is left (the same moments the alerts fire).
+  const healthy = (s: SessionRecord) => {
+    const { cap, left } = currentBudget(s);
+    return left * LOW_SHARE_DENOMINATOR > cap && !endingSoon(s, nowMs);
+  };
+  if (live.some(healthy)) return 'active';
+  if (live.some((s) => currentBudget(s).left > 0n)) return 'low';
   // Used up, or paused (a payment failed on chain): nothing is paid here until the person acts.
   if (live.length > 0 || unexpired.some((s) => s.status === 'exhausted' || s.status === 'paused')) return 'exhausted';
   return 'idle';

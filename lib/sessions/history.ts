@@ -53,10 +53,12 @@ export async function paymentsPage(db: WalletDb, filter: PaymentFilter, cursor: 
   const before = cursor?.before ?? Infinity;
   const skip = new Set(cursor?.skip ?? []);
   return db.transaction('r', db.payments, db.sessions, async () => {
-    let payments = await range(db, filter, before).reverse().limit(limit + skip.size + 1).toArray();
-    // A session filter reads its own index; the status is then checked here (a session has few rows).
-    if (filter.sessionId && filter.status) payments = payments.filter((p) => p.status === filter.status);
-    payments = payments.filter((p) => !(p.createdAt === before && skip.has(p.id)));
+    const newest = range(db, filter, before).reverse();
+    // A session with an outcome reads the session's own index and checks the outcome as it goes (a
+    // session has few rows; every other filter has an index of its own).
+    const status = filter.status;
+    const read = filter.sessionId && status ? newest.filter((p) => p.status === status) : newest;
+    const payments = (await read.limit(limit + skip.size + 1).toArray()).filter((p) => !(p.createdAt === before && skip.has(p.id)));
     const more = payments.length > limit;
     const shown = payments.slice(0, limit);
     const ids = [...new Set(shown.map((p) => p.sessionId))];

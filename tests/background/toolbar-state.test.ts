@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TOOLBAR_LOOKS, toolbarLookFor, toolbarStateFor, type ToolbarState } from '../../lib/background/toolbar-state';
+import { newPeriod } from '../../lib/sessions/period';
 import { sessionRecord } from '../support/db';
 
 const NOW = Date.now();
@@ -31,6 +32,18 @@ describe('toolbarStateFor', () => {
     expect(toolbarStateFor([s({ spent: '1000000' })], NOW)).toBe('exhausted');
     expect(toolbarStateFor([s({ status: 'exhausted', spent: '1000000' })], NOW)).toBe('exhausted');
     expect(toolbarStateFor([s({ status: 'exhausted' }), s({ status: 'revoked' })], NOW)).toBe('exhausted');
+  });
+});
+
+describe('toolbarStateFor: budgets (issue 15)', () => {
+  it("a renewing budget is judged on its current period; a session in its last hour is low", () => {
+    const period = { ...newPeriod('day', 100_000n, NOW), spent: '80000' };
+    expect(toolbarStateFor([s({ cap: '700000', spent: '80000', period })], NOW)).toBe('low');
+    expect(toolbarStateFor([s({ cap: '700000', spent: '80000', period: { ...period, spent: '0' } })], NOW)).toBe('active');
+    expect(toolbarStateFor([s({ cap: '700000', spent: '100000', period: { ...period, spent: '100000' } })], NOW)).toBe('exhausted');
+    const long = { createdAt: NOW - 86_400_000 };
+    expect(toolbarStateFor([s({ ...long, expiresAt: Math.floor(NOW / 1000) + 3000 })], NOW)).toBe('low');
+    expect(toolbarStateFor([s({ ...long, expiresAt: Math.floor(NOW / 1000) + 4000 })], NOW)).toBe('active');
   });
 });
 

@@ -81,4 +81,52 @@ describe('WalletDb migrations', () => {
     expect(await db.sessions.get(active.id as string)).toMatchObject({ spent: '200000', reserved: '100000' });
     db.close();
   });
+
+  it('v4 → v5: sessions, payments and events intact; the payments view\'s new indexes cover the old rows; sites start empty', async () => {
+    const indexedDB = new IDBFactory();
+    const v4 = new Dexie('wallet', { indexedDB, IDBKeyRange });
+    v4.version(1).stores({ sessions: 'id, origin, status, [origin+status], expiresAt, createdAt', payments: 'id, sessionId, origin, status, createdAt, [sessionId+status], [status+createdAt]' });
+    v4.version(2).stores({ payments: 'id, sessionId, origin, status, createdAt, [sessionId+status], [status+createdAt], [origin+attemptId]', events: '++id, at, origin, [origin+at]' });
+    v4.version(3).stores({ sessions: 'id, origin, status, [origin+status], expiresAt, createdAt, [status+createdAt]' });
+    v4.version(4).stores({});
+    const a = sessionRecord({ origin: 'https://a.example', spent: '20000' });
+    const b = sessionRecord({ origin: 'https://b.example', status: 'exhausted', spent: '1000000' });
+    const payments = Array.from({ length: 12 }, (_, i) => ({
+      id: `p${i}`,
+      sessionId: i % 2 ? a.id : b.id,
+      origin: i % 2 ? a.origin : b.origin,
+      url: 'https://api.example/x',
+      method: 'GET',
+      amount: '10000',
+      status: i % 3 ? 'settled' : 'released',
+      ...(i % 3 ? { txHash: `0x${String(i).padStart(64, '0')}` } : { reason: 'cap_exceeded' }),
+      attemptId: String(i).padStart(16, '0'),
+      createdAt: 100 + i,
+      updatedAt: 100 + i,
+    }));
+    await v4.table('sessions').bulkAdd([a, b]);
+    await v4.table('payments').bulkAdd(payments);
+    await v4.table('events').add({ at: 5, origin: a.origin, kind: 'payment_declined', reason: 'cap_exceeded' });
+    expect(v4.verno).toBe(4);
+    v4.close();
+
+    const db = new WalletDb('wallet', { indexedDB, IDBKeyRange });
+    expect(await db.sessions.get(a.id)).toEqual(a);
+    expect(await db.sessions.get(b.id)).toEqual(b);
+    expect(await db.payments.orderBy('createdAt').toArray()).toEqual(payments);
+    expect(await db.events.count()).toBe(1);
+    expect(db.verno).toBe(5);
+    // The view's indexes (site; site + outcome; session) list exactly the old rows, newest first.
+    const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
+    const want = (f: (p: (typeof payments)[number]) => boolean) => ids(payments.filter(f).reverse());
+    expect(ids(await db.payments.where('[origin+createdAt]').between([a.origin, -Infinity], [a.origin, Infinity]).reverse().toArray())).toEqual(want((p) => p.origin === a.origin));
+    expect(ids(await db.payments.where('[origin+status+createdAt]').between([b.origin, 'released', -Infinity], [b.origin, 'released', Infinity]).reverse().toArray())).toEqual(want((p) => p.origin === b.origin && p.status === 'released'));
+    expect(ids(await db.payments.where('[sessionId+createdAt]').between([a.id, -Infinity], [a.id, Infinity]).reverse().toArray())).toEqual(want((p) => p.sessionId === a.id));
+    // Older indexes still answer; the new `sites` table is empty and takes rules.
+    expect(await db.payments.where('[origin+attemptId]').equals([a.origin, '1'.padStart(16, '0')]).count()).toBe(1);
+    expect(await db.sites.count()).toBe(0);
+    await db.sites.put({ origin: a.origin, mode: 'always', updatedAt: 1 });
+    expect(await db.sites.get(a.origin)).toMatchObject({ mode: 'always' });
+    db.close();
+  });
 });
