@@ -44,6 +44,11 @@ export interface PayingDeps {
    * said no: the reservation is released and the page gets its 402 with that reason.
    */
   confirmPayment?(caller: PageCaller, session: SessionRecord, payment: PaymentRecord): Promise<WalletReason | null>;
+  /**
+   * Budgets (issue 15): false for a site whose every payment waits for a click ("always ask"): no
+   * pre-emptive payment there, the confirmation belongs to the call's own 402 (one window per call).
+   */
+  preemptiveFor?(origin: string): Promise<boolean>;
   /** Budgets (issue 15), alerts: a call was declined because the cap (or the period's) is used up. */
   onBudgetRefused?(session: SessionRecord): void;
   log?: (event: string, data: Record<string, unknown>) => void;
@@ -111,7 +116,7 @@ export class Paying {
   async prepay(caller: PageCaller, p: PrepayParams): Promise<PayResult> {
     const key = routeKey(p.url, p.method);
     const route = key ? (await this.knownRoutes()).get(caller.origin, key) : undefined;
-    if (!key || !route || (this.deps.preemptive && !(await this.deps.preemptive()))) return decline('no_route');
+    if (!key || !route || (this.deps.preemptive && !(await this.deps.preemptive())) || (this.deps.preemptiveFor && !(await this.deps.preemptiveFor(caller.origin)))) return decline('no_route');
     const { option, parsed } = route;
     const outcome = await this.reserveOption(caller, option, p.url, p.method, p.attemptId);
     if (!outcome) return decline('storage_error');

@@ -182,6 +182,7 @@ export class WalletService {
       reconcileSoon: (id) => this.upkeep.reconcileSoon(id),
       onPaused: (id) => void this.allowances.check(id).catch(() => undefined),
       confirmPayment: (caller, session, payment) => this.confirmEach(caller.origin, session, payment),
+      preemptiveFor: async (origin) => (await this.sites.mode(origin)) !== 'always',
       onBudgetRefused: (s) => void this.alerts.check(s, true).catch(() => undefined),
       log: deps.log,
     });

@@ -21,13 +21,11 @@ export interface ToolbarLook {
 /** A session is "low" once at most this share of its cap is left (1/5). */
 export const LOW_SHARE_DENOMINATOR = 5n;
 /**
- * Budgets (issue 15): a session in its last hour shows as "low" too (the hour alert), or in the last
- * quarter of its life if that is shorter (an hour-long session is not "ending soon" from its start).
+ * Budgets (issue 15): a session whose hour-before-the-end alert was given shows as "low" too, so
+ * the badge and the alert agree (lib/background/alerts.ts decides when that is).
  */
-export const ENDING_SOON_MS = 3_600_000;
-export function endingSoon(s: Pick<SessionRecord, 'expiresAt' | 'createdAt'>, nowMs: number): boolean {
-  const left = s.expiresAt * 1000 - nowMs;
-  return left <= Math.min(ENDING_SOON_MS, (s.expiresAt * 1000 - s.createdAt) / 4);
+export function endingSoon(s: Pick<SessionRecord, 'expiresAt' | 'alerted'>, nowMs: number): boolean {
+  return s.expiresAt * 1000 > nowMs && (s.alerted ?? []).includes(`expiry_hour@${s.expiresAt}`);
 }
 
 const look = (state: ToolbarState, badgeColor: string, badgeTextColor = '#ffffff'): ToolbarLook => ({

@@ -41,9 +41,11 @@ describe('toolbarStateFor: budgets (issue 15)', () => {
     expect(toolbarStateFor([s({ cap: '700000', spent: '80000', period })], NOW)).toBe('low');
     expect(toolbarStateFor([s({ cap: '700000', spent: '80000', period: { ...period, spent: '0' } })], NOW)).toBe('active');
     expect(toolbarStateFor([s({ cap: '700000', spent: '100000', period: { ...period, spent: '100000' } })], NOW)).toBe('exhausted');
-    const long = { createdAt: NOW - 86_400_000 };
-    expect(toolbarStateFor([s({ ...long, expiresAt: Math.floor(NOW / 1000) + 3000 })], NOW)).toBe('low');
-    expect(toolbarStateFor([s({ ...long, expiresAt: Math.floor(NOW / 1000) + 4000 })], NOW)).toBe('active');
+    // The hour-before-the-end alert was given: the badge says so too.
+    const expiresAt = Math.floor(NOW / 1000) + 3000;
+    expect(toolbarStateFor([s({ expiresAt })], NOW)).toBe('active');
+    expect(toolbarStateFor([s({ expiresAt, alerted: [`expiry_hour@${expiresAt}`] })], NOW)).toBe('low');
+    expect(toolbarStateFor([s({ expiresAt, alerted: [`expiry_hour@${expiresAt - 60}`] })], NOW)).toBe('active');
   });
 });
 

@@ -53,6 +53,8 @@ describe('402 challenge', () => {
           sessionsEndpoint: '/sessions',
           chainId: stack.chain.chainId,
           facilitatorUrl: stack.facilitator.url,
+          // The facilitator's own flag (issue 15), merged like the rest of its extra.
+          sessionTopUp: true,
         },
       },
     ]);
