@@ -271,8 +271,8 @@ test('a budget that renews each day: the window offers it, the allowance covers 
 
   // A restart drops the shift: the wall clock is back before the boundary. Nothing renews, nothing is undone.
   await stopServiceWorkers(dapp);
-  const sw2 = await ext.serviceWorker();
   expect(await get(dapp, slot)).toBe(402);
+  const sw2 = await ext.serviceWorker();
   expect((await readStore(sw2)).sessions[0]!.period).toMatchObject({ index: 1, spent: '30000' });
   await setClock(sw2, DAY + 120_000);
   await tick(sw2);
@@ -282,7 +282,8 @@ test('a budget that renews each day: the window offers it, the allowance covers 
   const store = await readStore(sw2);
   expect(store.sessions[0]!.period).toMatchObject({ index: 2, spent: '10000' });
   expect(store.sessions[0]!.spent).toBe('70000');
-  expect(store.payments.filter((p) => p.status === 'settled').map((p) => p.periodIndex)).toEqual([0, 0, 0, 1, 1, 1, 2]);
+  const settled = store.payments.filter((p) => p.status === 'settled').sort((x, y) => x.createdAt - y.createdAt);
+  expect(settled.map((p) => p.periodIndex)).toEqual([0, 0, 0, 1, 1, 1, 2]);
   expect(wallet.sent).toHaveLength(1);
 });
 
@@ -315,7 +316,7 @@ test('end and revoke on every chain that can; a Solana session says why it canno
   const s = (await readStore(sw)).sessions.find((x) => x.id === live.id)!;
   expect(s).toMatchObject({ status: 'revoked', revokeTx: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
   // Once lowered, no second offer.
-  await popup.getByTestId('show-ended').click();
+  await expect(popup.locator(`[data-testid="session-card"][data-session-id="${live.id}"]`).getByTestId('session-status')).toHaveText('revoked');
   await expect(popup.locator(`[data-testid="session-card"][data-session-id="${live.id}"]`).getByTestId('lower-allowance')).toHaveCount(0);
 });
 
