@@ -80,6 +80,8 @@ export interface BenchResult {
   };
   /** codeStart: when the popup's own code begins (page load and React/Dexie parsing before it). */
   E: Stat & { sessions: number; payments: number; target: number; met: boolean; codeStart: Stat };
+  /** Budgets (issue 15): the popup's payments view, same store: switching to it until its first page and count show. */
+  EPayments: Stat;
   F: { bundles: { role: string; file: string; bytes: number; gzip: number }[]; mainWorldTarget: number; met: boolean };
 }
 
@@ -351,6 +353,18 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       await popup.close();
     }
 
+    // Budgets (issue 15): the payments view over the same 100,000 payments, a page at a time by index.
+    const paymentsViews: number[] = [];
+    for (let i = 0; i < Math.max(2, Math.ceil(opts.popupOpens / 3)); i++) {
+      const popup = await ext.context.newPage();
+      await popup.goto(`chrome-extension://${ext.extensionId}/popup.html`);
+      await popup.waitForFunction(() => performance.getEntriesByName('x402:popup-rendered').length > 0, undefined, { timeout: 30_000 });
+      await popup.getByTestId('tab-payments').click();
+      await popup.waitForFunction(() => performance.getEntriesByName('x402:payments-rendered').length > 0, undefined, { timeout: 30_000 });
+      paymentsViews.push(await popup.evaluate(() => performance.getEntriesByName('x402:payments-rendered')[0]!.startTime - performance.getEntriesByName('x402:payments-open')[0]!.startTime));
+      await popup.close();
+    }
+
     const bundles = bundleSizes();
     const A = compare(a.ext, a.ref);
     const B = compare(b.ext, b.ref);
@@ -382,6 +396,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         met: dExt.paid === opts.concurrent && !overspend && overheadPerCallMs <= 5,
       },
       E: { ...E, sessions: opts.popupSessions, payments: opts.popupPayments, target: 150, met: E.median <= 150, codeStart: stat(starts) },
+      EPayments: stat(paymentsViews),
       F: { bundles, mainWorldTarget: 15 * 1024, met: mainBytes <= 15 * 1024 },
     };
   } finally {
@@ -414,6 +429,7 @@ export function toMarkdown(r: BenchResult): string {
     [`D. ${r.D.calls} concurrent paid calls, one tab (pre-emptive)`, `${ms(r.D.preemptive.wallMs)}, ${r.D.preemptive.callsPerSecond.toFixed(0)}/s`, `${ms(r.D.reference.wallMs)}, ${r.D.reference.callsPerSecond.toFixed(0)}/s`, `${ratio(r.D.preemptive.wallMs / r.D.reference.wallMs)}`, '', ''],
     [`E. popup first render, ${r.E.sessions} sessions + ${r.E.payments} payments`, `${ms(r.E.median)} / ${ms(r.E.p95)}`, '', '', `≤ ${r.E.target} ms`, ok(r.E.met)],
     ['E. what bounds it: the popup\'s code starts only after page load and parsing React + Dexie', `${ms(r.E.codeStart.median)}`, '', '', '', ''],
+    [`E. payments view (first page of 50 and the count), ${r.E.payments} payments`, `${ms(r.EPayments.median)} / ${ms(r.EPayments.p95)}`, '', '', '', ''],
     ...r.F.bundles.map((b) => [`F. ${b.role}`, `${kb(b.bytes)} min, ${kb(b.gzip)} gzip`, '', '', b.role.startsWith('MAIN') ? '≤ 15 KB min' : '', b.role.startsWith('MAIN') ? ok(r.F.met) : '']),
   ];
   const head = '| measure | extension (median / p95) | reference (median / p95) | ratio (median / p95) | target | |\n|---|---|---|---|---|---|';

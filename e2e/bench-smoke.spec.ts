@@ -15,6 +15,7 @@ test('bench harness smoke run: every measure is produced, every paid call paid, 
   expect(r.D.paid).toBe(SMOKE.concurrent);
   expect(r.D.overspend).toBe(false);
   expect(r.E.n).toBe(SMOKE.popupOpens);
+  expect(r.EPayments.n).toBeGreaterThan(0);
   expect(r.F.bundles.map((b) => b.role)).toHaveLength(5);
   expect(r.F.met).toBe(true);
   expect(toMarkdown(r)).toContain('| A. paid call');

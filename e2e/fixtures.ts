@@ -30,7 +30,8 @@ export interface Fixtures {
 export const test = base.extend<Fixtures, { stack: Stack }>({
   stack: [
     async ({}, use) => {
-      const stack = await startStack({ quiet: true });
+      // One funded user per test of the worker (the budgets suite added six): balances and allowances never carry over.
+      const stack = await startStack({ quiet: true, userCount: 24 });
       await use(stack);
       await stack.stop();
     },

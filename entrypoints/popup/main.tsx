@@ -66,6 +66,16 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
   const paymentsTotal = useLive<number | null>(async () => (view === 'payments' ? paymentsCount(db, filter) : null), [view, filter], null);
   const origins = useLive<string[]>(async () => (view === 'payments' ? siteOrigins(db) : []), [view], []);
   const sites = useLive<SiteSummary[] | null>(async () => (view === 'sites' ? sitesSummary(db, Date.now()) : null), [view], null);
+  // For the benchmark: from opening the payments view to its first page (and count) on screen.
+  useEffect(() => {
+    if (view !== 'payments') return;
+    performance.clearMarks('x402:payments-open');
+    performance.clearMarks('x402:payments-rendered');
+    performance.mark('x402:payments-open');
+  }, [view]);
+  useEffect(() => {
+    if (view === 'payments' && payments !== null && paymentsTotal !== null && performance.getEntriesByName('x402:payments-rendered').length === 0) performance.mark('x402:payments-rendered');
+  }, [view, payments, paymentsTotal]);
   const failed = (e: unknown) => (setNotice(null), setError(e instanceof Error ? e.message : String(e)));
   const exportCsv = async () => {
     setExporting('Reading the payments…');
