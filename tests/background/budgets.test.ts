@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConfirmWindowOps } from '../../lib/background/confirmations';
 import type { PageCaller } from '../../lib/background/sender';
 import type { ApprovalPrompt } from '../../lib/messaging/approval';
+import { newPeriod } from '../../lib/sessions/period';
 import { sessionRecord } from '../support/db';
 import { stubFacilitator } from '../support/facilitator';
 import { testService } from '../support/service';
@@ -182,6 +183,27 @@ describe('top-up', () => {
     expect((await service.topUps.apply(s.id, { extendBy: 3600 })).session).toMatchObject({ cap: s.cap, expiresAt: s.expiresAt + 3600, topUps: [{ to: { expiresAt: s.expiresAt + 3600 } }] });
     expect(asked).toBe(0);
     expect(stub.calls.filter((c) => c.method === 'PATCH')).toHaveLength(0);
+  });
+
+  it("a renewing budget's top-up raises the per-period cap: the total covers this period's new room and every later period", async () => {
+    const approves: Record<string, unknown>[] = [];
+    const patches: Record<string, unknown>[] = [];
+    const stub = stubFacilitator({ supported: supported(true), topUp: (_id, body) => (patches.push(body), { status: 200, json: { cap: body.cap, spent: '30000', expiresAt: body.expiresAt } }) });
+    const { service, db } = testService({
+      facilitator: stub.facilitator,
+      walletTab: async (origin) => ({ kind: 'page', origin, tabId: 7, frameId: 0 }),
+      signer: { sign: async (_c, _chain, r) => (approves.push(r), { user: USER, txHash: '0x' + '61'.repeat(32) }) },
+    });
+    const now = Date.now();
+    const s = sessionRecord({ cap: '210000', spent: '30000', createdAt: now, expiresAt: Math.floor((now + 7 * 86_400_000) / 1000), period: { ...newPeriod('day', 30_000n, now), spent: '30000' } });
+    await db.sessions.add(s);
+    expect(await service.paying.pay(A, payParams('10000'))).toMatchObject({ pay: false, reason: 'period_cap_exceeded' });
+    const r = await service.topUps.apply(s.id, { cap: 50_000n });
+    // 30000 spent + 20000 more today + 6 later days at 50000.
+    expect(patches[0]).toMatchObject({ cap: '350000' });
+    expect(approves[0]).toMatchObject({ amount: String(350_000n - 30_000n) });
+    expect(r.session).toMatchObject({ cap: '350000', period: { cap: '50000', spent: '30000', index: 0 }, topUps: [{ from: { periodCap: '30000' }, to: { periodCap: '50000' } }] });
+    expect(await service.paying.pay(A, payParams('10000'))).toMatchObject({ pay: true });
   });
 
   it('Solana sessions say why they cannot be topped up from the extension', async () => {
