@@ -99,7 +99,7 @@ export function SessionCard({ session: s, now, onEnd, onRetry, onReapprove, show
       {onTopUp && onTopUpInfo && toppingUp && (
         <TopUpForm session={s} support={onTopUpInfo} onClose={() => setToppingUp(false)} onSubmit={(id, req) => onTopUp(id, req).then(() => setToppingUp(false))} />
       )}
-      {onEnd && (status === 'active' || status === 'paused') && !confirmEnd && (
+      {onEnd && (status === 'active' || status === 'paused' || status === 'pending') && !confirmEnd && (
         <div className="actions">
           <button className="danger" data-testid="end-session" onClick={() => setConfirmEnd(true)}>End session</button>
         </div>
