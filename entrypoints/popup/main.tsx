@@ -90,7 +90,8 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
     }
   };
   const history = useLive<PaymentRecord[] | null>(
-    async () => (historyFor ? (await db.payments.where('sessionId').equals(historyFor).reverse().sortBy('createdAt')).slice(0, 50) : null),
+    // The latest 50, through the [sessionId+createdAt] index (v5): a session with many payments is not loaded whole.
+    async () => (historyFor ? (await paymentsPage(db, { sessionId: historyFor }, null, 50)).rows.map((r) => r.payment) : null),
     [historyFor],
     null,
   );
