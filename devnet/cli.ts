@@ -10,7 +10,8 @@ import { startRemoteStack, startStack, type RemoteStack, type Stack } from './st
 
 const USAGE = `Usage: npm run devnet -- [options]
 
-Local stack (default): hardhat chain + DevUSDC + session facilitator + paid API + demo dapp.
+Local stack (default): hardhat chain + DevUSDC + session facilitator + paid API + demo dapp,
+and the local Stellar half (Soroban-RPC stand-in + USDC SAC + Stellar session facilitator).
   --host <ip>                 listen address            (DEVNET_HOST, default 127.0.0.1)
   --chain-id <n>              local chain id            (DEVNET_CHAIN_ID, default 31337)
   --chain-port <n>            JSON-RPC port             (DEVNET_CHAIN_PORT, default 8545)
@@ -19,6 +20,9 @@ Local stack (default): hardhat chain + DevUSDC + session facilitator + paid API 
   --dapp-port <n>             demo dapp port            (DEVNET_DAPP_PORT, default 4022)
   --data-dir <path>           facilitator SQLite folder (DEVNET_DATA_DIR, default ./.devnet-data)
   --per-call-max <units>      per-call ceiling, base units (DEVNET_PER_CALL_MAX, default 1000000 = 1.00)
+  --stellar-rpc-port <n>      Soroban-RPC stand-in port (DEVNET_STELLAR_RPC_PORT, default 8000)
+  --stellar-facilitator-port <n>  Stellar facilitator port (DEVNET_STELLAR_FACILITATOR_PORT, default 4023)
+  --no-stellar                no Stellar half           (DEVNET_NO_STELLAR=1)
   --quiet                     no per-request logs
 Ports: 0 picks a free port.
 
@@ -36,11 +40,15 @@ const PORT_FLAGS: Record<string, string> = {
   facilitator: '--facilitator-port',
   'paid API': '--api-port',
   'demo dapp': '--dapp-port',
+  'Stellar RPC': '--stellar-rpc-port',
+  'Stellar facilitator': '--stellar-facilitator-port',
 };
 
 interface CliConfig {
   host: string;
-  ports: { chain: number; facilitator: number; api: number; dapp: number };
+  ports: { chain: number; facilitator: number; api: number; dapp: number; stellarRpc: number; stellarFacilitator: number };
+  /** Start the local Stellar half (local stack only). */
+  stellar: boolean;
   chainId: number;
   dataDir: string;
   perCallMax: bigint;
@@ -69,6 +77,9 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
       'data-dir': { type: 'string' },
       'per-call-max': { type: 'string' },
       quiet: { type: 'boolean' },
+      'stellar-rpc-port': { type: 'string' },
+      'stellar-facilitator-port': { type: 'string' },
+      'no-stellar': { type: 'boolean' },
       rpc: { type: 'string' },
       network: { type: 'string' },
       token: { type: 'string' },
@@ -93,7 +104,10 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
       facilitator: parsePort('--facilitator-port', pick(values['facilitator-port'], 'DEVNET_FACILITATOR_PORT', '4020')),
       api: parsePort('--api-port', pick(values['api-port'], 'DEVNET_API_PORT', '4021')),
       dapp: parsePort('--dapp-port', pick(values['dapp-port'], 'DEVNET_DAPP_PORT', '4022')),
+      stellarRpc: parsePort('--stellar-rpc-port', pick(values['stellar-rpc-port'], 'DEVNET_STELLAR_RPC_PORT', '8000')),
+      stellarFacilitator: parsePort('--stellar-facilitator-port', pick(values['stellar-facilitator-port'], 'DEVNET_STELLAR_FACILITATOR_PORT', '4023')),
     },
+    stellar: !(values['no-stellar'] ?? env.DEVNET_NO_STELLAR === '1'),
     chainId: Number(chainIdRaw),
     dataDir: resolve(pick(values['data-dir'], 'DEVNET_DATA_DIR', '.devnet-data')),
     perCallMax: BigInt(perCallRaw),
@@ -124,6 +138,12 @@ function fmtUsdc(units: bigint): string {
   return `${whole}.${frac}`;
 }
 
+function fmtStellar(units: bigint): string {
+  const whole = units / 10_000_000n;
+  const frac = (units % 10_000_000n).toString().padStart(7, '0').replace(/0+$/, '').padEnd(2, '0');
+  return `${whole}.${frac}`;
+}
+
 function printBanner(stack: Stack | RemoteStack, config: CliConfig): void {
   const api = stack.api;
   const lines = [
@@ -145,6 +165,27 @@ function printBanner(stack: Stack | RemoteStack, config: CliConfig): void {
     `  ledger       ${stack.facilitator.dbPath}`,
     `  per-call max ${fmtUsdc(config.perCallMax)} USDC`,
   ];
+  const stellar = 'stellar' in stack ? stack.stellar : undefined;
+  if (stellar && api.stellar) {
+    const s = api.stellar;
+    const payer = stellar.accounts.payers[0];
+    lines.push(
+      '',
+      `  Stellar (${stellar.network}, passphrase "${stellar.passphrase}"; ledger execution is an in-memory stand-in)`,
+      `    soroban rpc  ${stellar.rpc.url}`,
+      `    facilitator  ${stellar.facilitator.url}   spender ${stellar.facilitator.address}`,
+      `    paid API     POST ${api.url}${s.paths.chat}  ${fmtStellar(s.prices.chat)} USDC`,
+      `                 GET  ${api.url}${s.paths.cheap}  ${fmtStellar(s.prices.cheap)} USDC`,
+      `    asset        ${stellar.asset.contractId}   ${stellar.asset.name} (SAC, ${stellar.asset.decimals} decimals)`,
+      `    recipient    ${s.recipient}   (payTo)`,
+    );
+    if (payer) {
+      lines.push(
+        `    funded payer ${payer.publicKey}   secret ${payer.secret}`,
+        `                 (a PUBLIC devnet key derived from a fixed string; ${stellar.accounts.payers.length} payers, 10,000 USDC each; never fund it on a real network)`,
+      );
+    }
+  }
   if ('users' in stack.accounts) {
     const user = stack.accounts.users[0];
     if (user) {
@@ -179,7 +220,15 @@ async function main(): Promise<number> {
   try {
     stack = config.remote
       ? await startRemoteStack({ ...config.remote, host: config.host, ports: config.ports, dataDir: config.dataDir, perCallMax: config.perCallMax, quiet: config.quiet })
-      : await startStack({ host: config.host, chainId: config.chainId, ports: config.ports, dataDir: config.dataDir, perCallMax: config.perCallMax, quiet: config.quiet });
+      : await startStack({
+          host: config.host,
+          chainId: config.chainId,
+          ports: config.ports,
+          dataDir: config.dataDir,
+          perCallMax: config.perCallMax,
+          quiet: config.quiet,
+          stellar: config.stellar,
+        });
   } catch (err) {
     // One line, naming the port or option; the stack already stopped whatever it had started.
     const message =

@@ -4,6 +4,9 @@
  * `startRemoteStack` points the same facilitator / API / dapp at an existing chain and token
  * (e.g. Base Sepolia) and deploys nothing.
  *
+ * `startStack({ stellar: true })` also starts the local Stellar half (devnet/stellar/stack.ts:
+ * Soroban-RPC stand-in + Stellar facilitator) and serves its routes from the same paid API.
+ *
  * If any component fails to start (a busy port, say), the ones already running are stopped
  * before the error is rethrown, so nothing is left holding a port.
  */
@@ -14,12 +17,14 @@ import { getAddress, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { devAccounts, type Account, type DevAccounts } from './accounts';
 import { startPaidApi, type ApiPaths, type ApiPrices, type PaidApiHandle } from './api/server';
+import type { StellarPaidApiInfo, StellarPaidRoutesOptions } from './api/stellar-routes';
 import { startChain } from './chain';
 import { startDapp } from './dapp/server';
 import { BadOptionError } from './errors';
 import { publicClientFor } from './evm';
 import { DEFAULT_PER_CALL_MAX, startFacilitator, type FacilitatorHandle, type FacilitatorOptions } from './facilitator/server';
 import { caip2, evmChainId, normalizeNetwork } from './networks';
+import type { StellarStack, StellarStackOptions } from './stellar/stack';
 import { deployToken, readTokenInfo, type TokenInfo } from './token/deploy';
 
 export type { Account } from './accounts';
@@ -29,7 +34,14 @@ export interface StackPorts {
   facilitator?: number;
   api?: number;
   dapp?: number;
+  /** Stellar Soroban-RPC stand-in (with `stellar`). */
+  stellarRpc?: number;
+  /** Stellar facilitator (with `stellar`). */
+  stellarFacilitator?: number;
 }
+
+/** What `startStack({ stellar })` may tune of the Stellar half. */
+export type StackStellarOptions = Pick<StellarStackOptions, 'payerCount' | 'payerUsdc' | 'perCallMax' | 'notFoundDelayMs' | 'pollIntervalMs'>;
 
 export interface StackOptions {
   /** Default '127.0.0.1'. */
@@ -48,6 +60,8 @@ export interface StackOptions {
   userUsdc?: bigint;
   prices?: Partial<ApiPrices>;
   quiet?: boolean;
+  /** Also start the local Stellar half and serve /api/stellar/*. Default false. */
+  stellar?: boolean | StackStellarOptions;
 }
 
 /** The facilitator, restartable on the same port with the same ledger. */
@@ -71,6 +85,8 @@ export interface StackApi {
   recipient: `0x${string}`;
   prices: ApiPrices;
   paths: ApiPaths;
+  /** The Stellar routes, when the stack runs the Stellar half. */
+  stellar?: StellarPaidApiInfo;
 }
 
 export interface Stack {
@@ -82,6 +98,8 @@ export interface Stack {
   accounts: DevAccounts;
   /** Where the facilitator keeps its data. */
   dataDir: string;
+  /** The local Stellar half, when started with `stellar`. */
+  stellar?: StellarStack;
   stop(): Promise<void>;
 }
 
@@ -160,7 +178,7 @@ async function restartableFacilitator(options: FacilitatorOptions, stoppers: Sto
 }
 
 function apiView(api: PaidApiHandle): StackApi {
-  return { url: api.url, recipient: api.recipient, prices: api.prices, paths: api.paths };
+  return { url: api.url, recipient: api.recipient, prices: api.prices, paths: api.paths, ...(api.stellar ? { stellar: api.stellar } : {}) };
 }
 
 function dataDirOf(dataDir: string | undefined): string {
@@ -181,6 +199,7 @@ interface ServicesOptions {
   pollingIntervalMs?: number;
   token: Omit<TokenInfo, 'symbol' | 'decimals'> & { symbol: string; decimals: number };
   payTo: `0x${string}`;
+  stellar?: StellarPaidRoutesOptions;
 }
 
 /** Facilitator → paid API → demo dapp, the same on the local chain and on a remote one. */
@@ -209,6 +228,7 @@ async function startServices(o: ServicesOptions, stoppers: Stopper[]): Promise<{
     payTo: o.payTo,
     prices: o.prices,
     quiet: o.quiet,
+    stellar: o.stellar,
   });
   stoppers.push(api.stop);
   const { address, symbol, decimals, name, version } = o.token;
@@ -256,6 +276,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       mints: accounts.users.map((u) => ({ to: u.address, amount: userUsdc })),
     });
 
+    let stellar: StellarStack | undefined;
+    if (opts.stellar) {
+      // Loaded only when asked: stellar-sdk is heavy and EVM-only stacks do not need it.
+      const { startStellarStack } = await import('./stellar/stack');
+      stellar = await startStellarStack({
+        ...(typeof opts.stellar === 'object' ? opts.stellar : {}),
+        host,
+        ports: { rpc: ports.stellarRpc ?? 0, facilitator: ports.stellarFacilitator ?? 0 },
+        dataDir,
+        quiet,
+      });
+      stoppers.push(stellar.stop);
+    }
+
     const { facilitator, api, dapp } = await startServices(
       {
         host,
@@ -270,6 +304,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         perCallMax: opts.perCallMax ?? DEFAULT_PER_CALL_MAX,
         token,
         payTo: accounts.recipient.address,
+        stellar: stellar?.paidApiOptions(),
       },
       stoppers,
     );
@@ -282,6 +317,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       dapp,
       accounts,
       dataDir,
+      ...(stellar ? { stellar } : {}),
       stop: () => stopAll(stoppers),
     };
   } catch (err) {

@@ -8,6 +8,7 @@
  *   GET  /api/v1/fortune    0.05  legacy x402 v1 (402 JSON body, X-PAYMENT)
  *   GET  /api/nocors/slot   0.01  like /api/slot but with no CORS headers at all
  *   GET  /                  free  catalog of the above
+ * With the `stellar` option, also the Stellar routes of ./stellar-routes (`/api/stellar/*`).
  * CORS on everything but /api/nocors/*: pages on other origins may send PAYMENT-SIGNATURE /
  * X-PAYMENT and read PAYMENT-REQUIRED / PAYMENT-RESPONSE / X-PAYMENT-RESPONSE.
  */
@@ -25,6 +26,7 @@ import { sameNetwork, v1NetworkName } from '../networks';
 import { sessionIdOf } from './codec';
 import { CallCounter, chatReply, fortune, pullSlot } from './content';
 import { SessionSchemeServer } from './session-scheme';
+import { createStellarPaidRoutes, type StellarPaidApiInfo, type StellarPaidRoutesOptions } from './stellar-routes';
 import { v1PaidRoute } from './v1';
 
 export interface ApiPrices {
@@ -60,6 +62,8 @@ export interface PaidApiOptions {
   payTo: `0x${string}`;
   prices?: Partial<ApiPrices>;
   quiet?: boolean;
+  /** Also serve Stellar `session` routes under /api/stellar/, paid through this Stellar facilitator. */
+  stellar?: StellarPaidRoutesOptions;
 }
 
 export interface PaidApiHandle {
@@ -69,6 +73,8 @@ export interface PaidApiHandle {
   recipient: `0x${string}`;
   prices: ApiPrices;
   paths: ApiPaths;
+  /** Present when started with the `stellar` option. */
+  stellar?: StellarPaidApiInfo;
   stop(): Promise<void>;
 }
 
@@ -143,6 +149,8 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
         throw err;
       }));
 
+  const stellarRoutes = opts.stellar ? await createStellarPaidRoutes(opts.stellar, log) : null;
+
   const counter = new CallCounter();
   const app = express();
   app.disable('x-powered-by');
@@ -161,6 +169,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
     next();
   });
   app.use(jsonBody());
+  if (stellarRoutes) app.use(...stellarRoutes.middleware);
   app.use(initGate);
   app.use(paymentMiddlewareFromHTTPServer(httpServer, undefined, undefined, false));
 
@@ -177,6 +186,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
         v1: { method: 'GET', path: API_PATHS.v1, price: prices.v1.toString(), x402Version: 1 },
         nocors: { method: 'GET', path: API_PATHS.nocors, price: prices.nocors.toString(), x402Version: 2, cors: false },
       },
+      ...(stellarRoutes ? { stellar: stellarRoutes.catalog() } : {}),
     });
   });
 
@@ -211,6 +221,8 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
     }),
   );
 
+  stellarRoutes?.mount(app, counter);
+
   app.use((_req, _res) => {
     throw new HttpError(404, 'no such endpoint');
   });
@@ -225,6 +237,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
     recipient: payTo,
     prices,
     paths: { ...API_PATHS },
+    ...(stellarRoutes ? { stellar: stellarRoutes.info } : {}),
     stop: () => closeServer(server),
   };
 }
