@@ -41,7 +41,7 @@ export interface StackPorts {
 }
 
 /** What `startStack({ stellar })` may tune of the Stellar half. */
-export type StackStellarOptions = Pick<StellarStackOptions, 'payerCount' | 'payerUsdc' | 'perCallMax' | 'notFoundDelayMs' | 'pollIntervalMs'>;
+export type StackStellarOptions = Pick<StellarStackOptions, 'payerCount' | 'payerUsdc' | 'perCallMax' | 'notFoundDelayMs' | 'pollIntervalMs' | 'approvalWaitMs'>;
 
 export interface StackOptions {
   /** Default '127.0.0.1'. */

@@ -35,6 +35,8 @@ export interface StellarStackOptions {
   notFoundDelayMs?: number;
   /** Facilitator polling of getTransaction. Default 100 ms (the stand-in answers at once). */
   pollIntervalMs?: number;
+  /** How long POST /sessions waits for an approve it cannot find yet. Default 5 s. */
+  approvalWaitMs?: number;
   quiet?: boolean;
 }
 
@@ -117,7 +119,7 @@ export async function startStellarStack(opts: StellarStackOptions = {}): Promise
       perCallMax: opts.perCallMax ?? STELLAR_DEFAULT_PER_CALL_MAX,
       assets: [contractId],
       pollIntervalMs: opts.pollIntervalMs ?? 100,
-      approvalWaitMs: 5_000,
+      approvalWaitMs: opts.approvalWaitMs ?? 5_000,
       quiet,
     };
     let handle: StellarFacilitatorHandle | null = await startStellarFacilitator(facilitatorOptions);

@@ -81,6 +81,8 @@ const ASSET_ALPHANUM12 = 2;
 const ASSET_POOL_SHARE = 3;
 const DURABILITY: Record<Durability, number> = { temporary: 0, persistent: 1 };
 
+const INT_BITS = { u64: 64, i64: 64, timepoint: 64, duration: 64, u128: 128, i128: 128, u256: 256, i256: 256 } as const;
+
 const MAX_DEPTH = 12;
 const MAX_ELEMENTS = 1000;
 const MAX_BYTES = 64 * 1024;
@@ -155,13 +157,26 @@ function writeScVal(w: Writer, v: ScVal, depth = 0): void {
     case 'u32':
       w.i32(SCV.u32).u32(v.value);
       return;
+    case 'i32':
+      w.i32(SCV.i32).i32(v.value);
+      return;
+    case 'u64':
+    case 'i64':
+    case 'timepoint':
+    case 'duration':
+    case 'u128':
     case 'i128':
-    case 'u128': {
-      const min = v.type === 'i128' ? -(1n << 127n) : 0n;
-      const max = v.type === 'i128' ? (1n << 127n) - 1n : (1n << 128n) - 1n;
+    case 'u256':
+    case 'i256': {
+      const bits = INT_BITS[v.type];
+      const signed = v.type === 'i64' || v.type === 'i128' || v.type === 'i256';
+      const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+      const max = (signed ? 1n << BigInt(bits - 1) : 1n << BigInt(bits)) - 1n;
       if (v.value < min || v.value > max) throw new XdrError(`${v.type} out of range: ${v.value}`);
-      const raw = BigInt.asUintN(128, v.value);
-      w.i32(SCV[v.type]).u64(raw >> 64n).u64(raw & 0xffff_ffff_ffff_ffffn);
+      // Two's complement, most significant 64-bit word first (hi/lo parts of Int128Parts etc.).
+      const raw = BigInt.asUintN(bits, v.value);
+      w.i32(SCV[v.type]);
+      for (let shift = bits - 64; shift >= 0; shift -= 64) w.u64((raw >> BigInt(shift)) & 0xffff_ffff_ffff_ffffn);
       return;
     }
     case 'symbol':
