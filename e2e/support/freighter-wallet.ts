@@ -14,9 +14,11 @@ import { FeeBumpTransaction, Keypair, TransactionBuilder } from '@stellar/stella
  *   locked         decline access (the person closes Freighter's unlock window: -4);
  *   wrong_network  as approve, but Freighter is on `wrongNetworkPassphrase` and declines to sign
  *                  for another network;
- *   absent         nothing answers at all, as on a browser without Freighter.
+ *   absent         nothing answers at all, as on a browser without Freighter;
+ *   unresponsive   Freighter is there (connection status answers) but no prompt is ever
+ *                  answered: the person walked away.
  */
-export type FreighterMode = 'approve' | 'reject' | 'locked' | 'wrong_network' | 'absent';
+export type FreighterMode = 'approve' | 'reject' | 'locked' | 'wrong_network' | 'absent' | 'unresponsive';
 
 export interface FreighterStandInOptions {
   /** The person's secret seed (S…). */
@@ -92,6 +94,7 @@ export class FreighterStandIn {
     const type = typeof request?.type === 'string' ? request.type : '(none)';
     this.requests.push(type);
     if (this.mode === 'absent') return null;
+    if (this.mode === 'unresponsive' && type !== 'REQUEST_CONNECTION_STATUS') return null;
     const locked = this.mode === 'locked';
     switch (type) {
       case 'REQUEST_CONNECTION_STATUS':

@@ -76,13 +76,15 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: () => stri
 
 describe('npm run devnet', () => {
   it('comes up in under 30 s, prints every URL and key, answers GET /supported, and stops on Ctrl-C', async () => {
-    const [chain, facilitator, api, dapp] = await freePorts(4);
+    const [chain, facilitator, api, dapp, stellarRpc, stellarFacilitator] = await freePorts(6);
     const started = Date.now();
     const run = runDevnet([
       '--chain-port', String(chain),
       '--facilitator-port', String(facilitator),
       '--api-port', String(api),
       '--dapp-port', String(dapp),
+      '--stellar-rpc-port', String(stellarRpc),
+      '--stellar-facilitator-port', String(stellarFacilitator),
       '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')),
       '--quiet',
     ]);
@@ -100,13 +102,18 @@ describe('npm run devnet', () => {
     expect(out).toContain('0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6');
     expect((await fetch(`http://127.0.0.1:${dapp}/config.json`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${api}/api/slot`)).status).toBe(402);
+    // The Stellar half: its RPC stand-in, its facilitator and the paid API's Stellar routes.
+    expect(out).toContain(`soroban rpc  http://127.0.0.1:${stellarRpc}`);
+    expect(out).toMatch(/funded payer G[A-Z2-7]{55}\s+secret S[A-Z2-7]{55}/);
+    expect(await (await fetch(`http://127.0.0.1:${stellarFacilitator}/supported`)).json()).toMatchObject({ kinds: [{ x402Version: 2, scheme: 'session', network: 'stellar:local' }, { x402Version: 1 }] });
+    expect((await fetch(`http://127.0.0.1:${api}/api/stellar/slot`)).status).toBe(402);
 
     process.kill(-run.child.pid!, 'SIGINT');
     expect(await run.exited).toEqual({ code: null, signal: 'SIGINT' }); // npm re-raises Ctrl-C (see top)
     expect(run.out()).toContain('devnet: stopped');
     expect(run.err()).not.toMatch(/devnet: error/);
     // Everything is released: the same ports can be bound again.
-    const again = await freePortsAre([chain!, facilitator!, api!, dapp!]);
+    const again = await freePortsAre([chain!, facilitator!, api!, dapp!, stellarRpc!, stellarFacilitator!]);
     expect(again).toBe(true);
   });
 
@@ -122,6 +129,8 @@ describe('npm run devnet', () => {
         '--facilitator-port', String(facilitator),
         '--api-port', String(busy),
         '--dapp-port', String(dapp),
+        '--stellar-rpc-port', '0',
+        '--stellar-facilitator-port', '0',
         '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')),
       ]);
       const { code } = await run.exited;
@@ -138,7 +147,7 @@ describe('npm run devnet', () => {
 
   it('the devnet process itself exits 0 on SIGINT (Ctrl-C) and on SIGTERM', async () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      const run = runDevnet(['--chain-port', '0', '--facilitator-port', '0', '--api-port', '0', '--dapp-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')), '--quiet'], 'tsx');
+      const run = runDevnet(['--chain-port', '0', '--facilitator-port', '0', '--api-port', '0', '--dapp-port', '0', '--stellar-rpc-port', '0', '--stellar-facilitator-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')), '--quiet'], 'tsx');
       await waitFor(() => run.out().includes('Ctrl-C stops everything.'), 30_000, () => run.out() + run.err());
       process.kill(-run.child.pid!, signal);
       expect(await run.exited).toEqual({ code: 0, signal: null });
