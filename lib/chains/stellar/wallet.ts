@@ -154,17 +154,14 @@ async function approve(req: StellarApproveRequest): Promise<SignerOutcome> {
   }
 
   const server = new Server(req.rpcUrl, { allowHttp: new URL(req.rpcUrl).protocol === 'http:' });
+  // Reachability first: stellar-sdk's getAccount reports every failure as "Account not found".
+  const latest = await server.getLatestLedger().catch((err: unknown) => {
+    throw approveFailed(`The Soroban RPC ${req.rpcUrl} is unreachable: ${(err as { message?: string })?.message ?? String(err)}`);
+  });
   const account = await server.getAccount(user).catch(() => {
     throw approveFailed(`The account ${user} does not exist on ${label} yet: fund it with some XLM first.`);
   });
-  const expirationLedger =
-    req.expirationLedger ??
-    expirationLedgerFor(
-      (await server.getLatestLedger().catch((err: unknown) => {
-        throw approveFailed(`The Soroban RPC ${req.rpcUrl} is unreachable: ${(err as Error).message}`);
-      })).sequence,
-      req.expiresInSeconds,
-    );
+  const expirationLedger = req.expirationLedger ?? expirationLedgerFor(latest.sequence, req.expiresInSeconds);
 
   const draft = new TransactionBuilder(account, { fee: BASE_FEE, networkPassphrase: req.networkPassphrase })
     .addOperation(

@@ -238,12 +238,15 @@ describe('approveOnStellar in Chromium with the Freighter stand-in', () => {
     await page.close();
   });
 
-  it('an approve the token refuses (expiration ledger already past) is approve_failed, unsigned', async () => {
+  it('an approve the token refuses (expiration ledger already past) or an unreachable RPC is approve_failed, unsigned', async () => {
     freighter.reset();
     freighter.mode = 'approve';
     const page = await openPage();
     const outcome = await approveIn(page, request({ expirationLedger: stellar.ledger.latestSequence }));
     expect(outcome).toMatchObject({ ok: false, code: -32603, reason: 'approve_failed', message: expect.stringMatching(/Error\(Contract, #9\)/) });
+    expect(freighter.signatureCount).toBe(0);
+    const unreachable = await approveIn(page, request({ rpcUrl: 'http://127.0.0.1:9' }));
+    expect(unreachable).toMatchObject({ ok: false, reason: 'approve_failed', message: expect.stringMatching(/Soroban RPC http:\/\/127\.0\.0\.1:9 is unreachable/) });
     expect(freighter.signatureCount).toBe(0);
     const invalid = await approveIn(page, request({ spender: 'MA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJUAAAAAAAAAAAACJUQ' }));
     expect(invalid).toMatchObject({ ok: false, code: -32602, reason: 'invalid_request', message: expect.stringMatching(/^spender: muxed accounts/) });
