@@ -176,6 +176,11 @@ describe('POST /verify and /settle', () => {
     expect(await reason(paymentBodyFor(stellar, sessionId, 1n, { requirements: { amount: '1e5' } }))).toBe('invalid_amount');
     expect(await reason(paymentBodyFor(stellar, sessionId, UNIT + 1n))).toBe('per_call_limit_exceeded');
     expect(await reason(paymentBodyFor(stellar, sessionId, 1n, { requirements: { payTo: stellar.accounts.recipient.publicKey.toLowerCase() } }))).toBe('recipient_mismatch');
+    // x402 v1 bodies: scheme/network at the payload's top level, the price in maxAmountRequired.
+    const v1Requirements = { scheme: 'session', network: 'stellar:local', maxAmountRequired: '5', asset: stellar.asset.contractId, payTo: stellar.accounts.recipient.publicKey, resource: 'http://x/', description: '', mimeType: '', maxTimeoutSeconds: 60, extra: {} };
+    const v1 = { x402Version: 1, paymentPayload: { x402Version: 1, scheme: 'session', network: 'stellar:local', payload: { sessionId } }, paymentRequirements: v1Requirements };
+    expect((await verify(v1)).json).toEqual({ isValid: true, payer: payer.publicKey });
+    expect((await verify({ ...v1, paymentRequirements: { ...v1Requirements, maxAmountRequired: String(UNIT * 2n) } })).json.invalidReason).toBe('per_call_limit_exceeded');
     const malformed = await verify({ paymentPayload: {}, paymentRequirements: {} });
     expect(malformed.status).toBe(400);
   });
