@@ -1,6 +1,6 @@
 import { defaultAsset, networkLabel, resolveNetwork } from '../chains/networks';
 import { chainFor } from '../chains/registry';
-import type { NetworkInfo } from '../chains/types';
+import type { AddressRole, NetworkInfo } from '../chains/types';
 import { RpcCode, WalletError } from '../errors';
 import type { ApprovalPrompt } from '../messaging/approval';
 import type { RequestSessionParams } from '../messaging/methods';
@@ -198,8 +198,12 @@ export class Opening {
   }
 
   private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, input: OpenInput): Promise<SessionRecord> {
-    if (!chain.isAddress(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
-    if (!chain.isAddress(input.asset)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'asset is not a valid token address for this network.');
+    // The chain says why an address is unusable when it can (e.g. Stellar's muxed M… accounts).
+    const why = (v: string, role: AddressRole) => (chain.addressProblem?.(v, role) ? `: ${chain.addressProblem(v, role)}` : '');
+    if (!chain.isAddress(input.recipient, 'account')) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `recipient is not a valid address for this network${why(input.recipient, 'account')}.`);
+    if (!chain.isAddress(input.asset, 'token')) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `asset is not a valid token address for this network${why(input.asset, 'token')}.`);
+    // Families whose token amounts are bounded by the chain (Stellar: i128) refuse a larger cap up front.
+    if (chain.maxAmount !== undefined && input.cap > chain.maxAmount) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'cap is larger than a token amount on this network can be.');
     const { approvals } = this.deps;
     const promptId = randomId();
     const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step));
@@ -223,6 +227,8 @@ export class Opening {
       facilitatorStanding: facilitatorStanding(proposal.facilitatorUrl),
       cap: input.cap.toString(),
       expiresIn: input.expiresIn,
+      // Families whose approvals expire by chain height: the window shows which ledger the expiry maps to.
+      ...(proposal.expiryOnChain ? { expiryOnChain: proposal.expiryOnChain } : {}),
       perCallMax: input.perCallMax === null ? null : input.perCallMax.toString(),
       ...(input.price !== undefined ? { price: input.price.toString() } : {}),
       ...(input.resource ? { resource: resourceView(input.resource) } : {}),
@@ -240,10 +246,13 @@ export class Opening {
     if (perCallMax === null ? input.perCallMax !== null : perCallMax <= 0n || perCallMax > cap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved per-call limit is out of range.');
 
     // Read again now: what the others still need may have changed while the person decided.
-    const others = (await this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender)).reduce((sum, s) => sum + remainingOf(s), 0n);
+    const sharing = await this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender);
+    const others = sharing.reduce((sum, s) => sum + remainingOf(s), 0n);
+    // Where an approve also sets the allowance's expiry (Stellar), it must outlast those sessions too.
+    const approveUntil = sharing.reduce((latest, s) => Math.max(latest, s.expiresAt), 0);
     let opened;
     try {
-      opened = await impl.open(ctx, input, proposal, { cap, expiresIn, approveAmount: cap + others });
+      opened = await impl.open(ctx, input, proposal, { cap, expiresIn, approveAmount: cap + others, ...(approveUntil > 0 ? { approveUntil } : {}) });
     } catch (e) {
       approvals.progress?.(promptId, 'failed', e instanceof Error ? e.message : undefined);
       throw e;

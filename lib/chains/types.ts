@@ -46,8 +46,15 @@ export interface ChainNetworks {
  * background.
  */
 export interface ChainAdapter extends ChainNetworks {
-  /** Is this a well-formed account or token address on this family? */
-  isAddress(value: string): boolean;
+  /**
+   * Is this a well-formed account or token address on this family? `role` narrows it where the
+   * family tells the two apart by form (Stellar: G… accounts, C… contracts); EVM ignores it.
+   */
+  isAddress(value: string, role?: AddressRole): boolean;
+  /** Why a value is not a usable address here (e.g. "muxed accounts (M…) are not supported"), for messages; null when it is one. */
+  addressProblem?(value: string, role?: AddressRole): string | null;
+  /** The largest token amount this family's approvals can carry (Stellar: i128); none when the token's own type bounds it. */
+  readonly maxAmount?: bigint;
   readToken(rpcUrl: string, asset: string): Promise<TokenInfo>;
   readAllowance(rpcUrl: string, asset: string, owner: string, spender: string): Promise<bigint>;
   /** The request the signer chunk executes to approve `spender` for `amount` of `asset`. */
@@ -61,13 +68,21 @@ export interface ChainAdapter extends ChainNetworks {
   readonly signer: { file: string; entry: string };
 }
 
+/** What an address is for: a payer or recipient account, or a token. */
+export type AddressRole = 'account' | 'token';
+
 export interface ApproveInput {
   network: NetworkInfo;
   asset: string;
   spender: string;
   amount: bigint;
-  /** Unix seconds: families whose approvals expire on chain use it. */
+  /** Unix seconds. */
   expiresAt: number;
+  /**
+   * The chain height (block or ledger) the approval lasts through, for families whose approvals
+   * expire on chain by height (Stellar's `expiration_ledger`); the scheme reads the chain for it.
+   */
+  expiresAtHeight?: number;
 }
 
 /** Serialisable: it crosses into the tab's MAIN world. `kind` selects the signer chunk's routine. */

@@ -15,8 +15,8 @@ export interface StellarNetwork {
   passphrase: string;
   /** Soroban RPC used when the person configured none (the options page overrides it). */
   defaultRpcUrl?: string;
-  /** What Freighter's `getNetworkDetails().network` says on this network. */
-  freighterNetwork: string;
+  /** What the Stellar wallet's `getNetworkDetails().network` says on this network (PUBLIC, TESTNET, STANDALONE). */
+  walletNetworkName: string;
   /** `https://…/tx/<hash>`, or undefined when no public explorer indexes the network. */
   explorerTxBase?: string;
 }
@@ -29,7 +29,7 @@ export const STELLAR_NETWORKS: Readonly<Record<StellarNetworkId, StellarNetwork>
     // SDF runs no public mainnet RPC (since August 2024); Gateway.fm's endpoint is free, needs no
     // key and is on the Stellar docs' provider list. People can set their own in the options.
     defaultRpcUrl: 'https://soroban-rpc.mainnet.stellar.gateway.fm',
-    freighterNetwork: 'PUBLIC',
+    walletNetworkName: 'PUBLIC',
     explorerTxBase: 'https://stellar.expert/explorer/public/tx/',
   },
   'stellar:testnet': {
@@ -37,7 +37,7 @@ export const STELLAR_NETWORKS: Readonly<Record<StellarNetworkId, StellarNetwork>
     label: 'Stellar Testnet',
     passphrase: 'Test SDF Network ; September 2015',
     defaultRpcUrl: 'https://soroban-testnet.stellar.org',
-    freighterNetwork: 'TESTNET',
+    walletNetworkName: 'TESTNET',
     explorerTxBase: 'https://stellar.expert/explorer/testnet/tx/',
   },
   'stellar:local': {
@@ -47,7 +47,7 @@ export const STELLAR_NETWORKS: Readonly<Record<StellarNetworkId, StellarNetwork>
     // The devnet's Soroban-RPC stand-in on its default port (`npm run devnet`), as the EVM table
     // names the local hardhat node; another port is set in the options page.
     defaultRpcUrl: 'http://127.0.0.1:8000',
-    freighterNetwork: 'STANDALONE',
+    walletNetworkName: 'STANDALONE',
   },
 });
 

@@ -74,6 +74,8 @@ export interface StellarAllowance {
   latestLedger: number;
 }
 
+export type StellarTransaction = { status: 'NOT_FOUND' } | { status: 'SUCCESS' | 'FAILED'; ledger: number; envelopeXdr: string };
+
 export interface SorobanReaderOptions {
   rpcUrl: string;
   /** Per call; default 10 s. */
@@ -121,6 +123,27 @@ export class SorobanReader {
     const result = await this.call('getLatestLedger', {});
     if (!isRecord(result) || !isLedger(result.sequence)) throw bad('getLatestLedger: no sequence');
     return result.sequence;
+  }
+
+  /** The passphrase of the network this RPC serves (what every signature on it commits to). */
+  async networkPassphrase(): Promise<string> {
+    const result = await this.call('getNetwork', {});
+    if (!isRecord(result) || typeof result.passphrase !== 'string' || result.passphrase.length === 0 || result.passphrase.length > 256) throw bad('getNetwork: no passphrase');
+    return result.passphrase;
+  }
+
+  /**
+   * A transaction by hash: `NOT_FOUND` (not yet, or outside the RPC's retention window), or its
+   * outcome with the envelope as submitted (base64 XDR) and the ledger it landed in.
+   */
+  async transaction(hash: string): Promise<StellarTransaction> {
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new StellarRpcError('rpc_error', 'a transaction hash is 64 lower-case hex characters');
+    const result = await this.call('getTransaction', { hash });
+    if (!isRecord(result) || typeof result.status !== 'string') throw bad('getTransaction: no status');
+    if (result.status === 'NOT_FOUND') return { status: 'NOT_FOUND' };
+    if (result.status !== 'SUCCESS' && result.status !== 'FAILED') throw bad(`getTransaction: unknown status ${result.status.slice(0, 20)}`);
+    if (typeof result.envelopeXdr !== 'string' || result.envelopeXdr.length > MAX_RESPONSE_CHARS || !isLedger(result.ledger)) throw bad('getTransaction: no envelope or ledger');
+    return { status: result.status, ledger: result.ledger, envelopeXdr: result.envelopeXdr };
   }
 
   async readToken(contractId: string): Promise<StellarTokenInfo> {

@@ -16,12 +16,20 @@
 import { getNetworkDetails, isConnected, requestAccess, signTransaction } from '@stellar/freighter-api';
 import { Address, BASE_FEE, Contract, FeeBumpTransaction, nativeToScVal, TransactionBuilder, type Transaction } from '@stellar/stellar-sdk/base';
 import { Server } from '@stellar/stellar-sdk/rpc';
+import type { SignerOutcome } from '../types';
 import { I128_MAX, parseBaseUnits } from './amount';
+import type { StellarApproveRequest } from './approve';
 import { expirationLedgerFor } from './expiry';
 import { stellarNetwork, stellarNetworkForPassphrase } from './networks';
 import { stellarAddressProblem } from './strkey';
 
-export interface StellarApproveRequest {
+/**
+ * What `approveOnStellar` takes: the background's `sac-approve` request (./approve) as the tab
+ * signer hands it over, with the Soroban RPC from the settings. `expirationLedger` is set by the
+ * background from the chain; without it (direct callers) latest + ceil(expiresInSeconds / 5).
+ */
+export interface StellarSignRequest {
+  kind?: StellarApproveRequest['kind'];
   /** `stellar:testnet` | `stellar:pubnet` | `stellar:local` | … (labels and messages only). */
   network: string;
   /** What the signature commits to; the wallet must be on this network. */
@@ -36,14 +44,10 @@ export interface StellarApproveRequest {
   amount: string;
   /** Use this expiration ledger; otherwise latest + ceil(expiresInSeconds / 5). */
   expirationLedger?: number;
-  expiresInSeconds: number;
+  expiresInSeconds?: number;
   /** Bound on each wallet interaction (the person reading a prompt); default 120 s. */
   timeoutMs?: number;
 }
-
-export type SignerOutcome =
-  | { ok: true; user: string; txHash: string; extra?: Record<string, string | number> }
-  | { ok: false; code: number; reason: string; message: string };
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 /** How long an accepted transaction may take to show up as SUCCESS / FAILED. */
@@ -83,7 +87,7 @@ function networkName(passphrase: string): string {
   return stellarNetworkForPassphrase(passphrase)?.label ?? `the network "${passphrase.slice(0, 60)}"`;
 }
 
-function checkRequest(req: StellarApproveRequest): { amount: bigint; timeoutMs: number } {
+function checkRequest(req: StellarSignRequest): { amount: bigint; timeoutMs: number } {
   const invalid = (message: string) => fail(-32602, 'invalid_request', message);
   if (!req || typeof req !== 'object') throw invalid('The approve request is missing.');
   for (const [field, kind] of [['asset', 'contract'], ['spender', 'account']] as const) {
@@ -104,9 +108,10 @@ function checkRequest(req: StellarApproveRequest): { amount: bigint; timeoutMs: 
     throw invalid(`rpcUrl ${String(req.rpcUrl).slice(0, 80)} is not a URL.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('rpcUrl must be http(s).');
-  if (!Number.isSafeInteger(req.expiresInSeconds) || req.expiresInSeconds <= 0) throw invalid('expiresInSeconds must be a positive number of seconds.');
-  if (req.expirationLedger !== undefined && (!Number.isSafeInteger(req.expirationLedger) || req.expirationLedger <= 0 || req.expirationLedger > 0xffff_ffff)) {
-    throw invalid('expirationLedger must be a ledger number.');
+  if (req.expirationLedger !== undefined) {
+    if (!Number.isSafeInteger(req.expirationLedger) || req.expirationLedger <= 0 || req.expirationLedger > 0xffff_ffff) throw invalid('expirationLedger must be a ledger number.');
+  } else if (!Number.isSafeInteger(req.expiresInSeconds) || req.expiresInSeconds! <= 0) {
+    throw invalid('expiresInSeconds must be a positive number of seconds.');
   }
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw invalid('timeoutMs must be positive.');
@@ -122,7 +127,7 @@ function describeSimulationError(message: string): string {
   return `The approve could not be prepared: ${first.slice(0, 200)}`;
 }
 
-export async function approveOnStellar(req: StellarApproveRequest): Promise<SignerOutcome> {
+export async function approveOnStellar(req: StellarSignRequest): Promise<SignerOutcome> {
   try {
     return await approve(req);
   } catch (err) {
@@ -132,7 +137,7 @@ export async function approveOnStellar(req: StellarApproveRequest): Promise<Sign
   }
 }
 
-async function approve(req: StellarApproveRequest): Promise<SignerOutcome> {
+async function approve(req: StellarSignRequest): Promise<SignerOutcome> {
   const { amount, timeoutMs } = checkRequest(req);
   const label = stellarNetwork(req.network)?.label ?? networkName(req.networkPassphrase);
 
@@ -142,7 +147,8 @@ async function approve(req: StellarApproveRequest): Promise<SignerOutcome> {
 
   const access = await bounded(requestAccess(), timeoutMs, 'the connection request');
   if (access.error || !access.address) {
-    throw rejected('Freighter did not share an account with this page (locked, or the request was declined). Unlock Freighter, allow this site, and try again.');
+    // Locked and declined look the same from a page (Freighter asks to unlock, the person closes it).
+    throw fail(4001, 'wallet_locked', 'Freighter did not share an account with this page (it is locked, or the request was declined). Unlock Freighter, allow this site, and try again.');
   }
   const user = access.address;
   if (stellarAddressProblem(user, 'account')) throw fail(-32603, 'wallet_error', `Freighter returned an account id that is not a G… address.`);
@@ -161,7 +167,7 @@ async function approve(req: StellarApproveRequest): Promise<SignerOutcome> {
   const account = await server.getAccount(user).catch(() => {
     throw approveFailed(`The account ${user} does not exist on ${label} yet: fund it with some XLM first.`);
   });
-  const expirationLedger = req.expirationLedger ?? expirationLedgerFor(latest.sequence, req.expiresInSeconds);
+  const expirationLedger = req.expirationLedger ?? expirationLedgerFor(latest.sequence, req.expiresInSeconds!);
 
   const draft = new TransactionBuilder(account, { fee: BASE_FEE, networkPassphrase: req.networkPassphrase })
     .addOperation(
@@ -235,4 +241,10 @@ async function confirm(server: Server, hash: string): Promise<number> {
     if (Date.now() >= deadline) throw approveFailed(`The approve transaction ${hash} was not confirmed within ${CONFIRM_TIMEOUT_MS / 1000} s; it may still land. Check it before approving again.`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+}
+
+/** The signer chunk's entry point: one routine per request kind; anything else is refused. */
+export function runStellarRequest(req: StellarSignRequest): Promise<SignerOutcome> {
+  if (req?.kind === 'sac-approve') return approveOnStellar(req);
+  return Promise.resolve({ ok: false, code: 4200, reason: 'unsupported_request', message: 'The Stellar signer does not know this request.' });
 }

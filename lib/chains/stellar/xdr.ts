@@ -530,6 +530,125 @@ export function decodeLedgerEntryData(bytes: Uint8Array): LedgerEntryData {
   }
 }
 
+// --- transaction envelopes (only as far as a session approve needs) --------------------------
+
+/** A muxed account as a transaction or operation source: its G… key, and whether it carried an id. */
+export interface MuxedSource {
+  accountId: string;
+  muxed: boolean;
+}
+
+/** The one operation of a Soroban transaction, read up to its contract call's arguments. */
+export interface DecodedOperation {
+  source: MuxedSource | null;
+  /** OperationType: 24 is INVOKE_HOST_FUNCTION. */
+  type: number;
+  /** Present for `InvokeHostFunction` calling a contract (HOST_FUNCTION_TYPE_INVOKE_CONTRACT). */
+  invoke?: { contract: ScAddress; functionName: string; args: ScVal[] };
+}
+
+export interface DecodedTransaction {
+  source: MuxedSource;
+  fee: number;
+  sequence: bigint;
+  operationCount: number;
+  /** The first operation (a Soroban transaction has exactly one). */
+  operation: DecodedOperation | null;
+}
+
+const ENVELOPE_TYPE_TX = 2;
+const KEY_TYPE_ED25519 = 0;
+const KEY_TYPE_MUXED_ED25519 = 0x100;
+export const OP_INVOKE_HOST_FUNCTION = 24;
+const HOST_FUNCTION_INVOKE_CONTRACT = 0;
+
+function readMuxedAccount(r: Reader): MuxedSource {
+  const type = r.i32();
+  if (type === KEY_TYPE_ED25519) return { accountId: encodeStrKey('account', r.fixed(32)), muxed: false };
+  if (type === KEY_TYPE_MUXED_ED25519) {
+    r.u64();
+    return { accountId: encodeStrKey('account', r.fixed(32)), muxed: true };
+  }
+  throw new XdrError(`unknown muxed account type ${type}`);
+}
+
+function skipTimeBounds(r: Reader): void {
+  r.u64();
+  r.u64();
+}
+
+/** Preconditions: none, time bounds, or V2 (time/ledger bounds, min sequence, extra signers). */
+function skipPreconditions(r: Reader): void {
+  const type = r.i32();
+  if (type === 0) return;
+  if (type === 1) return skipTimeBounds(r);
+  if (type !== 2) throw new XdrError(`unknown preconditions type ${type}`);
+  if (r.bool()) skipTimeBounds(r);
+  if (r.bool()) r.fixed(8); // LedgerBounds: two uint32
+  if (r.bool()) r.i64(); // minSeqNum
+  r.u64(); // minSeqAge
+  r.u32(); // minSeqLedgerGap
+  const signers = r.u32();
+  if (signers > 2) throw new XdrError(`${signers} extra signers (at most 2)`);
+  for (let i = 0; i < signers; i++) {
+    const kind = r.i32();
+    if (kind < 0 || kind > 3) throw new XdrError(`unknown signer key type ${kind}`);
+    r.fixed(32);
+    if (kind === 3) r.opaque(64); // ed25519 signed payload
+  }
+}
+
+function skipMemo(r: Reader): void {
+  const type = r.i32();
+  if (type === 0) return;
+  if (type === 1) return void r.opaque(28);
+  if (type === 2) return void r.u64();
+  if (type === 3 || type === 4) return void r.fixed(32);
+  throw new XdrError(`unknown memo type ${type}`);
+}
+
+/**
+ * A `TransactionEnvelope` as `getTransaction` returns it (`envelopeXdr`), read as far as the
+ * arguments of its first operation's contract call: enough to tell what a session approve did.
+ * Only v1 envelopes (ENVELOPE_TYPE_TX) are read: fee bumps and v0 envelopes are refused, as a
+ * session approve is neither.
+ */
+export function decodeTransactionEnvelope(bytes: Uint8Array): DecodedTransaction {
+  const r = new Reader(bytes);
+  const envelope = r.i32();
+  if (envelope !== ENVELOPE_TYPE_TX) throw new XdrError(`envelope type ${envelope} is not a v1 transaction`);
+  const source = readMuxedAccount(r);
+  const fee = r.u32();
+  const sequence = r.i64();
+  skipPreconditions(r);
+  skipMemo(r);
+  const operationCount = r.u32();
+  if (operationCount > 100) throw new XdrError(`${operationCount} operations (at most 100)`);
+  if (operationCount === 0) return { source, fee, sequence, operationCount, operation: null };
+  const opSource = r.bool() ? readMuxedAccount(r) : null;
+  const type = r.i32();
+  const operation: DecodedOperation = { source: opSource, type };
+  if (type === OP_INVOKE_HOST_FUNCTION) {
+    const fn = r.i32();
+    if (fn === HOST_FUNCTION_INVOKE_CONTRACT) {
+      const contract = readScAddress(r);
+      // InvokeContractArgs.functionName is an SCSymbol: the bare string<32>, no ScVal tag.
+      let functionName: string;
+      try {
+        functionName = utf8Strict.decode(r.opaque(32));
+      } catch (err) {
+        if (err instanceof XdrError) throw err;
+        throw new XdrError('function name is not UTF-8');
+      }
+      const n = r.count();
+      const args: ScVal[] = [];
+      for (let i = 0; i < n; i++) args.push(readScVal(r));
+      operation.invoke = { contract, functionName, args };
+    }
+  }
+  return { source, fee, sequence, operationCount, operation };
+}
+
 // --- base64 (no Buffer in the background) ---------------------------------------------------
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

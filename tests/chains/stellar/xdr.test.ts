@@ -1,10 +1,11 @@
-import { Address, Asset, Keypair, StrKey, xdr } from '@stellar/stellar-sdk';
+import { Account, Address, Asset, Contract, Keypair, Memo, MuxedAccount, nativeToScVal, Operation, StrKey, TransactionBuilder, xdr } from '@stellar/stellar-sdk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allowanceKey, balanceKey } from '../../../lib/chains/stellar/reader';
 import {
   decodeLedgerEntryData,
   decodeScVal,
+  decodeTransactionEnvelope,
   encodeLedgerKey,
   encodeScVal,
   fromBase64,
@@ -221,5 +222,69 @@ describe('LedgerEntryData decoding of SDK-encoded entries', () => {
   it('reports other entry types without decoding them', () => {
     const code = xdr.LedgerEntryData.fromJson({ contract_code: { ext: 'v0', hash: '00'.repeat(32), code: '' } });
     expect(decodeLedgerEntryData(new Uint8Array(code.toXDR()))).toEqual({ type: 'other', arm: 7 });
+  });
+});
+
+describe('TransactionEnvelope decoding of SDK-built transactions', () => {
+  const passphrase = 'Standalone Network ; February 2017';
+  const user = Keypair.random();
+  const spender = Keypair.random();
+  const approve = () =>
+    new Contract(USDC).call('approve', new Address(user.publicKey()).toScVal(), new Address(spender.publicKey()).toScVal(), nativeToScVal(12_345n, { type: 'i128' }), nativeToScVal(4321, { type: 'u32' }));
+  const decodeTx = (tx: { toEnvelope(): xdr.TransactionEnvelope }) => decodeTransactionEnvelope(tx.toEnvelope().toXDR());
+
+  it('reads source, fee, sequence and the approve call through memos and every precondition kind', () => {
+    const tx = new TransactionBuilder(new Account(user.publicKey(), '41'), {
+      fee: '54100',
+      networkPassphrase: passphrase,
+      memo: Memo.text('hello'),
+      timebounds: { minTime: 1, maxTime: 2_000_000_000 },
+      ledgerbounds: { minLedger: 3, maxLedger: 9_000 },
+      minAccountSequence: '7',
+      minAccountSequenceAge: 60n,
+      minAccountSequenceLedgerGap: 2,
+      extraSigners: [StrKey.encodeSignedPayload(Buffer.concat([spender.rawPublicKey(), Buffer.from([0, 0, 0, 4, 1, 2, 3, 4])]))],
+    })
+      .addOperation(approve())
+      .build();
+    tx.sign(user);
+    const decoded = decodeTx(tx);
+    expect(decoded).toMatchObject({ source: { accountId: user.publicKey(), muxed: false }, fee: 54100, sequence: 42n, operationCount: 1 });
+    expect(decoded.operation).toMatchObject({ source: null, type: 24 });
+    expect(decoded.operation!.invoke).toEqual({
+      contract: { type: 'contract', id: USDC },
+      functionName: 'approve',
+      args: [
+        { type: 'address', value: { type: 'account', id: user.publicKey() } },
+        { type: 'address', value: { type: 'account', id: spender.publicKey() } },
+        { type: 'i128', value: 12_345n },
+        { type: 'u32', value: 4321 },
+      ],
+    });
+    for (const memo of [Memo.id('9'), Memo.hash('ab'.repeat(32)), Memo.return('cd'.repeat(32))]) {
+      const t = new TransactionBuilder(new Account(user.publicKey(), '1'), { fee: '100', networkPassphrase: passphrase, memo }).addOperation(approve()).setTimeout(30).build();
+      expect(decodeTx(t).operation!.invoke!.functionName).toBe('approve');
+    }
+  });
+
+  it('says when a source is muxed, counts operations, leaves other operations undecoded', () => {
+    const muxed = new MuxedAccount(new Account(user.publicKey(), '5'), '77');
+    const tx = new TransactionBuilder(muxed, { fee: '100', networkPassphrase: passphrase })
+      .addOperation(Operation.payment({ destination: spender.publicKey(), asset: Asset.native(), amount: '1', source: muxed.accountId() }))
+      .addOperation(approve())
+      .setTimeout(30)
+      .build();
+    const decoded = decodeTx(tx);
+    expect(decoded.source).toEqual({ accountId: user.publicKey(), muxed: true });
+    expect(decoded.operationCount).toBe(2);
+    expect(decoded.operation).toEqual({ source: { accountId: user.publicKey(), muxed: true }, type: 1 });
+  });
+
+  it('refuses fee bumps and garbage with XdrError', () => {
+    const inner = new TransactionBuilder(new Account(user.publicKey(), '1'), { fee: '100', networkPassphrase: passphrase }).addOperation(approve()).setTimeout(30).build();
+    inner.sign(user);
+    const bump = TransactionBuilder.buildFeeBumpTransaction(spender, '1000', inner, passphrase);
+    expect(() => decodeTransactionEnvelope(bump.toEnvelope().toXDR())).toThrow(XdrError);
+    expect(() => decodeTransactionEnvelope(new Uint8Array([0, 0, 0, 2, 0, 0]))).toThrow(XdrError);
   });
 });

@@ -17,7 +17,8 @@ import { closeServer, listen, originOf } from '../../../devnet/net';
 import { startStack, type Stack } from '../../../devnet/stack';
 import type { StellarStack } from '../../../devnet/stellar/stack';
 import { SorobanReader } from '../../../lib/chains/stellar/reader';
-import type { SignerOutcome, StellarApproveRequest } from '../../../lib/chains/stellar/wallet';
+import type { SignerOutcome } from '../../../lib/chains/types';
+import type { StellarSignRequest } from '../../../lib/chains/stellar/wallet';
 
 const CHROMIUM = process.env.CHROME_PATH || '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -33,7 +34,7 @@ let freighter: FreighterStandIn;
 
 declare global {
   interface Window {
-    approveOnStellar(req: StellarApproveRequest): Promise<SignerOutcome>;
+    approveOnStellar(req: StellarSignRequest): Promise<SignerOutcome>;
   }
 }
 
@@ -92,7 +93,7 @@ async function openPage(): Promise<Page> {
   return page;
 }
 
-function request(overrides: Partial<StellarApproveRequest> = {}): StellarApproveRequest {
+function request(overrides: Partial<StellarSignRequest> = {}): StellarSignRequest {
   return {
     network: stellar.network,
     networkPassphrase: stellar.passphrase,
@@ -106,7 +107,7 @@ function request(overrides: Partial<StellarApproveRequest> = {}): StellarApprove
   };
 }
 
-const approveIn = (page: Page, req: StellarApproveRequest) => page.evaluate((r) => window.approveOnStellar(r), req);
+const approveIn = (page: Page, req: StellarSignRequest) => page.evaluate((r) => window.approveOnStellar(r), req);
 
 describe('approveOnStellar in Chromium with the Freighter stand-in', () => {
   it('one signature opens a session that pays three calls of the paid API from the page', async () => {
@@ -196,12 +197,12 @@ describe('approveOnStellar in Chromium with the Freighter stand-in', () => {
     await page.close();
   });
 
-  it('a locked Freighter (access declined) is 4001 user_rejected before any transaction is built', async () => {
+  it('a locked Freighter (access declined) is 4001 wallet_locked before any transaction is built', async () => {
     freighter.reset();
     freighter.mode = 'locked';
     const page = await openPage();
     const outcome = await approveIn(page, request());
-    expect(outcome).toMatchObject({ ok: false, code: 4001, reason: 'user_rejected', message: expect.stringMatching(/Unlock Freighter/) });
+    expect(outcome).toMatchObject({ ok: false, code: 4001, reason: 'wallet_locked', message: expect.stringMatching(/Unlock Freighter/) });
     expect(freighter.requests).not.toContain('SUBMIT_TRANSACTION');
     await page.close();
   });
