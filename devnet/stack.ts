@@ -324,6 +324,18 @@ async function startServices(
       prices: stringPrices(api.prices),
       // Token units, as window.x402session.requestSession takes them (1.00 USDC = ten chat messages).
       session: { cap: '1.00', expiresIn: 3600 },
+      ...(api.stellar
+        ? {
+            stellar: {
+              network: api.stellar.network,
+              facilitatorUrl: api.stellar.facilitatorUrl,
+              token: { address: api.stellar.asset, symbol: 'USDC', decimals: o.stellar?.decimals ?? 7 },
+              recipient: api.stellar.recipient,
+              paths: { ...api.stellar.paths },
+              prices: { chat: api.stellar.prices.chat.toString(), cheap: api.stellar.prices.cheap.toString() },
+            },
+          }
+        : {}),
     },
   });
   stoppers.push(dapp.stop);

@@ -20,14 +20,27 @@ const ui = {
   reels: $('slot-reels'),
   slotResult: $('slot-result'),
   pull: $('slot-pull'),
+  chainPicker: $('chain-picker'),
 };
 
 const SYMBOLS = ['🍒', '🍋', '🔔', '⭐', '7️⃣', '💎'];
 
 let config = null;
+/** 'evm' (the local hardhat chain) or 'stellar' (the Stellar half, when the devnet runs it). */
+let chain = 'evm';
 let wallet = null;
 let session = null;
 let expiryTimer = null;
+
+/** What the picked chain's session and calls use. Stellar strkeys compare exactly, hex addresses case-insensitively. */
+function terms() {
+  const s = config.stellar;
+  if (chain === 'stellar' && s) {
+    return { network: s.network, asset: s.token.address, decimals: s.token.decimals, symbol: s.token.symbol, recipient: s.recipient, facilitatorUrl: s.facilitatorUrl, paths: s.paths, same: (a, b) => a === b };
+  }
+  const lower = (a, b) => typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
+  return { network: config.network, asset: config.token.address, decimals: config.token.decimals, symbol: config.token.symbol, recipient: config.recipient, facilitatorUrl: config.facilitatorUrl, paths: config.paths, same: lower };
+}
 
 function setStatus(text) {
   ui.status.textContent = text;
@@ -53,8 +66,8 @@ function describeError(err) {
 // ---------------------------------------------------------------- session panel
 
 function renderSession() {
-  const decimals = session?.decimals ?? config?.token.decimals ?? 6;
-  const symbol = session?.symbol ?? config?.token.symbol ?? 'USDC';
+  const decimals = session?.decimals ?? (config ? terms().decimals : 6);
+  const symbol = session?.symbol ?? (config ? terms().symbol : 'USDC');
   if (!session) {
     ui.cap.textContent = ui.spent.textContent = ui.remaining.textContent = ui.expiry.textContent = '—';
     ui.end.disabled = true;
@@ -72,12 +85,8 @@ function renderSession() {
 }
 
 function isOurs(view) {
-  return (
-    view &&
-    view.status === 'active' &&
-    view.recipient?.toLowerCase() === config.recipient.toLowerCase() &&
-    view.asset?.toLowerCase() === config.token.address.toLowerCase()
-  );
+  const t = terms();
+  return view && view.status === 'active' && view.network === t.network && t.same(view.recipient, t.recipient) && t.same(view.asset, t.asset);
 }
 
 async function refreshSession() {
@@ -85,7 +94,7 @@ async function refreshSession() {
   try {
     const sessions = await wallet.getSessions();
     const list = Array.isArray(sessions) ? sessions : [];
-    session = (session && list.find((s) => s.id === session.id)) || list.find(isOurs) || null;
+    session = (session && list.find((s) => s.id === session.id && s.network === terms().network)) || list.find(isOurs) || null;
   } catch (err) {
     setStatus(`Could not read sessions: ${describeError(err)}`);
   }
@@ -97,18 +106,19 @@ async function startSession() {
   ui.start.disabled = true;
   setStatus('Waiting for approval in the extension…');
   try {
+    const t = terms();
     session = await wallet.requestSession({
       scheme: 'session',
-      network: config.network,
-      asset: config.token.address,
+      network: t.network,
+      asset: t.asset,
       cap: config.session.cap,
       expiresIn: config.session.expiresIn,
-      recipient: config.recipient,
-      facilitatorUrl: config.facilitatorUrl,
+      recipient: t.recipient,
+      facilitatorUrl: t.facilitatorUrl,
       // The session pays only the APIs listed here (the wallet shows them).
       apiOrigins: [new URL(config.apiUrl).origin],
     });
-    setStatus(`Session active: ${formatUnits(session.cap, session.decimals ?? 6)} ${session.symbol ?? 'USDC'} to spend.`);
+    setStatus(`Session active: ${formatUnits(session.cap, session.decimals ?? t.decimals)} ${session.symbol ?? t.symbol} to spend.`);
   } catch (err) {
     setStatus(`Session not started: ${describeError(err)}`);
   }
@@ -172,7 +182,7 @@ async function sendChat(event) {
   addChatLine(`You: ${message}`, 'me');
   ui.chatSend.disabled = true;
   try {
-    const res = await payingFetch(config.apiUrl + config.paths.chat, {
+    const res = await payingFetch(config.apiUrl + terms().paths.chat, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ message }),
@@ -214,7 +224,7 @@ async function pullSlot() {
   ui.slotResult.textContent = '';
   spin(true);
   try {
-    const res = await payingFetch(config.apiUrl + config.paths.cheap);
+    const res = await payingFetch(config.apiUrl + terms().paths.cheap);
     spin(false);
     if (res.status === 402) {
       ui.slotResult.textContent = `No pull: ${await paymentProblem(res)}`;
@@ -259,8 +269,28 @@ function attachWallet() {
   void refreshSession();
 }
 
+/** The chain picker: EVM always; Stellar when the devnet runs it. `?chain=stellar` preselects it. */
+function setupChainPicker() {
+  if (config.stellar) {
+    const option = document.createElement('option');
+    option.value = 'stellar';
+    option.textContent = `Stellar (${config.stellar.network}, ${config.stellar.token.symbol} SAC)`;
+    ui.chainPicker.appendChild(option);
+  }
+  const asked = new URLSearchParams(location.search).get('chain');
+  chain = asked === 'stellar' && config.stellar ? 'stellar' : 'evm';
+  ui.chainPicker.value = chain;
+  ui.chainPicker.addEventListener('change', () => {
+    chain = ui.chainPicker.value === 'stellar' && config.stellar ? 'stellar' : 'evm';
+    session = null;
+    void refreshSession();
+    renderSession();
+  });
+}
+
 async function main() {
   config = await (await fetch('/config.json')).json();
+  setupChainPicker();
   ui.start.addEventListener('click', () => void startSession());
   ui.end.addEventListener('click', () => void endSession());
   ui.chatForm.addEventListener('submit', (e) => void sendChat(e));
