@@ -26,7 +26,7 @@ export function sessionOn(rules: SessionChainRules): SchemeOnChain {
   const facilitatorFor = (ctx: SchemeContext, url: string) => new SessionFacilitator(ctx.facilitator(url));
 
   return {
-    accepts: (option) => rules.accepts?.(option) ?? true,
+    accepts: () => true,
 
     facilitatorOf: (option: PaymentOption) => (parseFacilitatorUrl(option.extra.facilitatorUrl) ? (option.extra.facilitatorUrl as string) : null),
 

@@ -25,8 +25,6 @@ export interface SessionTerms {
  * step, the registration body, and the payment payload.
  */
 export interface SessionChainRules {
-  /** Does a 402 entry carry what this family needs (its address kinds, amounts in range)? Default: yes. */
-  accepts?(option: PaymentOption): boolean;
   /**
    * Where the approval's end sits on chain, for families whose approvals expire by height (read
    * before the person decides, so the window can say which ledger an expiry maps to).

@@ -1,4 +1,4 @@
-import { expirationLedgerFor, I128_MAX, isStellarAddress, isStellarContractId, SECONDS_PER_LEDGER, SorobanReader } from '../../chains/stellar';
+import { expirationLedgerFor, SECONDS_PER_LEDGER, SorobanReader } from '../../chains/stellar';
 import type { NetworkInfo, WalletRequest } from '../../chains/types';
 import { RpcCode, WalletError } from '../../errors';
 import type { SchemeContext } from '../types';
@@ -31,14 +31,13 @@ async function latestLedger(ctx: SchemeContext, network: NetworkInfo): Promise<n
 
 /**
  * `session` on Stellar (docs/protocol.md §5.2): one SAC `approve(from, spender, amount,
- * expiration_ledger)` signed in Freighter. The expiry is a ledger: latest + ceil(seconds / 5),
+ * expiration_ledger)` signed in Freighter. A 402's addresses are not judged here: the core compares
+ * them exactly with the session's (a muxed, lower-cased or swapped recipient is another recipient),
+ * and opening refuses what the chain adapter calls malformed, with its reason. The expiry is a ledger: latest + ceil(seconds / 5),
  * read from the chain right before the wallet step. The registration names that ledger
  * (`expirationLedger`), the payload is the bearer `{ sessionId }`.
  */
 export const stellarSessionRules: SessionChainRules = {
-  // A Stellar session binds a SAC (C…) and pays a G… account or C… contract; SAC amounts are i128.
-  accepts: (option) => isStellarContractId(option.asset) && isStellarAddress(option.payTo) && option.amount > 0n && option.amount <= I128_MAX,
-
   expiryOnChain: async (ctx, network) => ({ unit: 'ledger', current: await latestLedger(ctx, network), secondsPerUnit: SECONDS_PER_LEDGER }),
 
   async walletRequest(ctx, t: SessionTerms) {
