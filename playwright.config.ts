@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
-// Real Chromium (Debian's, or CHROME_PATH) with the built extension, against the local stack.
+// Real Chromium (found or installed by scripts/browser.mjs: CHROME_PATH, a system Chromium, …) with
+// the built extension, against the local stack.
 // One worker: each test runs a browser, a chain, a facilitator and servers on 2 cores.
 export default defineConfig({
   testDir: 'e2e',

@@ -1,6 +1,7 @@
 import type { SessionsPage } from '../lib/sessions/queries';
 import type { PaymentRecord, PublicSessionView, WalletEvent } from '../lib/sessions/types';
 import { tokenAmount } from '../lib/format';
+import { reasonMessage } from '../lib/messaging/reasons';
 import { SessionCard } from './SessionCard';
 
 export interface PopupViewProps {
@@ -9,29 +10,40 @@ export interface PopupViewProps {
   /** Ask for more of one group. */
   onMore(group: 'live' | 'ended'): void;
   now: number;
-  onEnd(id: string): void;
+  onEnd(id: string, revoke: boolean): void;
   onRetry?(id: string): void;
+  onReapprove?(id: string): void;
   /** Latest declined / refused payments, newest first. */
   declined?: WalletEvent[];
   history?: (sessionId: string) => PaymentRecord[] | null;
   onShowHistory?(sessionId: string | null): void;
   historyFor?: string | null;
   error?: string | null;
+  /** What the wallet is doing for the person right now (a revoke, a re-approve). */
+  notice?: string | null;
 }
 
 /** The toolbar popup: every session, live; active ones first. */
-export function PopupView({ page, onMore, now, onEnd, onRetry, declined = [], history, onShowHistory, historyFor, error }: PopupViewProps) {
+export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, declined = [], history, onShowHistory, historyFor, error, notice }: PopupViewProps) {
   if (page === null) return <p className="muted">Loading…</p>;
-  if (page.liveCount + page.endedCount === 0) return <EmptyState />;
+  // A first 402 that could not be paid (no CORS, no facilitator, …) says why even before any session.
+  if (page.liveCount + page.endedCount === 0)
+    return (
+      <>
+        <EmptyState />
+        <Declined declined={declined} />
+      </>
+    );
   const card = (s: PublicSessionView, actions: boolean) => (
     <div key={s.id}>
-      <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}) } : {})} />
+      <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}), ...(onReapprove ? { onReapprove } : {}) } : {})} />
       <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
     </div>
   );
   return (
     <div data-testid="popup">
       {error && <p className="error" role="alert">{error}</p>}
+      {notice && <p className="notice" role="status" data-testid="popup-notice">{notice}</p>}
       <h2>Active sessions ({page.liveCount})</h2>
       {page.liveCount === 0 && <p className="muted">No active session. Sites ask for one when they need to be paid.</p>}
       {page.live.map((s) => card(s, true))}
@@ -47,19 +59,7 @@ export function PopupView({ page, onMore, now, onEnd, onRetry, declined = [], hi
           )}
         </>
       )}
-      {declined.length > 0 && (
-        <details data-testid="declined">
-          <summary className="muted">Recently declined payments ({declined.length})</summary>
-          <ul style={{ listStyle: 'none', padding: 0, margin: '4px 0' }}>
-            {declined.map((e) => (
-              <li key={e.id} className="row" style={{ fontSize: 12 }}>
-                <span title={e.url}>{e.origin}{e.url ? ` → ${pathOf(e.url)}` : ''}</span>
-                <span data-reason={e.reason}>{e.reason}</span>
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <Declined declined={declined} />
     </div>
   );
 }
@@ -98,6 +98,23 @@ function pathOf(url: string): string {
   } catch {
     return url.slice(0, 60);
   }
+}
+
+function Declined({ declined }: { declined: WalletEvent[] }) {
+  if (declined.length === 0) return null;
+  return (
+    <details data-testid="declined">
+      <summary className="muted">Recently declined payments ({declined.length})</summary>
+      <ul style={{ listStyle: 'none', padding: 0, margin: '4px 0' }}>
+        {declined.map((e) => (
+          <li key={e.id} className="row" style={{ fontSize: 12 }}>
+            <span title={e.url}>{e.origin}{e.url ? ` → ${pathOf(e.url)}` : ''}</span>
+            <span data-reason={e.reason} title={reasonMessage(e.reason)}>{e.reason}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
 }
 
 function EmptyState() {

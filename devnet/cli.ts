@@ -182,6 +182,7 @@ function printBanner(stack: Stack | RemoteStack, config: CliConfig): void {
     `                 GET  ${api.paths.cheap}  ${fmtUsdc(api.prices.cheap)} USDC`,
     `                 GET  ${api.paths.v1}  ${fmtUsdc(api.prices.v1)} USDC (x402 v1)`,
     `                 GET  ${api.paths.nocors}  ${fmtUsdc(api.prices.nocors)} USDC (no CORS headers)`,
+    `                 GET  ${api.paths.hidden}  ${fmtUsdc(api.prices.hidden)} USDC (CORS without exposed x402 headers)`,
     `  demo dapp    ${stack.dapp.url}`,
   ];
   if ('exact' in stack) {

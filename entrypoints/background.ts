@@ -2,9 +2,11 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { browser } from 'wxt/browser';
 import { ApprovalQueue } from '../lib/background/approvals';
 import { createBadges } from '../lib/background/badge';
-import type { ScriptingPorts, StoragePorts } from '../lib/background/browser-ports';
+import type { ActionPorts, DnrPorts, ScriptingPorts, StoragePorts, WebRequestPorts } from '../lib/background/browser-ports';
+import { createX402Cors } from '../lib/background/cors';
 import { createMaintenance } from '../lib/background/maintenance';
 import { createPortHub, type PortLike } from '../lib/background/ports';
+import { RedirectLog } from '../lib/background/redirects';
 import { PageRouter } from '../lib/background/router';
 import type { StoredRoute } from '../lib/background/routes';
 import type { SenderLike } from '../lib/background/sender';
@@ -13,6 +15,7 @@ import { createSettingsStore } from '../lib/background/settings-store';
 import { createTabSigner } from '../lib/background/tab-signer';
 import { createTokenReader } from '../lib/background/token-reader';
 import { uiHandlers } from '../lib/background/ui';
+import { createWalletTabs, type WalletTabPorts } from '../lib/background/wallet-tabs';
 import { WalletDb } from '../lib/sessions/db';
 import { rpcsFor } from '../lib/settings';
 
@@ -39,7 +42,16 @@ export default defineBackground(() => {
     changed: (promptId, state) => hub.approvalChanged(promptId, state),
   });
 
-  const badges = createBadges({ action: browser.action, tabs: browser.tabs, sessionsOf: (origin) => db.sessions.where('origin').equals(origin).toArray() });
+  // The browser's own account of paid sends that were redirected (pages send them with redirect:
+  // 'manual'); only requests carrying a payment header are remembered, for a few seconds.
+  const redirects = new RedirectLog();
+  const filter = { urls: ['<all_urls>'], types: ['xmlhttprequest' as const] };
+  browser.webRequest.onSendHeaders.addListener((d) => redirects.noteSend(d), filter, ['requestHeaders']);
+  browser.webRequest.onBeforeRedirect.addListener((d) => redirects.noteRedirect(d), filter);
+  browser.webRequest.onCompleted.addListener((d) => redirects.forget(d.requestId), filter);
+  browser.webRequest.onErrorOccurred.addListener((d) => redirects.forget(d.requestId), filter);
+
+  const badges = createBadges({ action: browser.action as unknown as ActionPorts, tabs: browser.tabs, sessionsOf: (origin) => db.sessions.where('origin').equals(origin).toArray() });
   const service = new WalletService({
     db,
     tokenInfo: createTokenReader(settings.get),
@@ -51,6 +63,8 @@ export default defineBackground(() => {
     preemptive: async () => (await settings.get()).preemptive,
     allowPrivateFacilitators: async () => (await settings.get()).allowPrivateFacilitators,
     rpcs: async (network) => rpcsFor(await settings.get(), network),
+    walletTab: createWalletTabs(browser.tabs as unknown as WalletTabPorts),
+    redirects,
     routeStore: {
       load: async () => ((await stores.session.get(ROUTES_KEY))[ROUTES_KEY] as StoredRoute[] | undefined) ?? [],
       save: (routes) => void stores.session.set({ [ROUTES_KEY]: routes }).catch(() => undefined),
@@ -62,7 +76,7 @@ export default defineBackground(() => {
     extensionId: browser.runtime.id,
     extensionOrigin: browser.runtime.getURL('/').replace(/\/$/, ''),
     router: new PageRouter(service.pageHandlers, { log }),
-    ui: uiHandlers({ service, approvals, settings: settings.get, updateSettings: settings.update }),
+    ui: uiHandlers({ service, approvals, settings: settings.get, updateSettings: settings.update, db, resetSettings: settings.reset }),
     approvals,
     onTabsTouched: (tabIds) => tabIds.forEach(badges.schedule),
   });
@@ -77,4 +91,13 @@ export default defineBackground(() => {
   });
   browser.tabs.onRemoved.addListener((tabId) => hub.tabClosed(tabId));
   maintenance.start();
+  // x402's headers across CORS: exposure rules, and the reason recorded when an API has no CORS.
+  void createX402Cors({
+    dnr: browser.declarativeNetRequest as unknown as DnrPorts,
+    webRequest: browser.webRequest as unknown as WebRequestPorts,
+    record: (entry) => service.audit.record(entry),
+    log,
+  })
+    .start()
+    .then((exposure) => log('cors.rules', { exposure }));
 });

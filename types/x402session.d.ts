@@ -13,8 +13,12 @@
  * ("1.00"), like the session SDKs. Errors are `X402SessionError`s with EIP-1193 codes.
  */
 
-/** `pending`: approved on chain, waiting for the facilitator to register it. */
-export type X402SessionStatus = 'pending' | 'active' | 'exhausted' | 'expired' | 'revoked' | 'failed';
+/**
+ * `pending`: approved on chain, waiting for the facilitator to register it. `paused`: a payment
+ * failed on chain (allowance or balance no longer covers it); nothing is paid until the cause is
+ * fixed (the wallet re-checks, or the person re-approves) or the session is ended.
+ */
+export type X402SessionStatus = 'pending' | 'active' | 'paused' | 'exhausted' | 'expired' | 'revoked' | 'failed';
 
 export interface RequestSessionParams {
   /** CAIP-2 (`eip155:84532`) or a facilitator alias (`base:sepolia`). */
@@ -53,6 +57,13 @@ export interface X402SessionView {
   /** Unix seconds. */
   expiresAt: number;
   status: X402SessionStatus;
+  /** Why the status is what it is, when the wallet knows (e.g. `session_not_found`, `onchain_transfer_failed`). */
+  statusReason?: string;
+  /** What the facilitator itself counts as spent, and when the wallet last asked (ms). */
+  facilitatorSpent?: string;
+  checkedAt?: number;
+  /** What the chain said last: the spender's allowance and the payer's balance (base units), and when (ms). */
+  onChain?: { allowance: string; balance?: string; at: number };
   createdAt: number;
 }
 
@@ -82,9 +93,11 @@ export type X402Reason =
   | 'invalid_schema'
   | 'no_valid_accepts'
   | 'conflicting_requirements'
+  | 'cors_blocked'
   | 'unsupported_scheme'
   | 'unsupported_network'
   | 'no_session'
+  | 'no_facilitator'
   | 'scheme_mismatch'
   | 'network_mismatch'
   | 'asset_mismatch'
@@ -92,6 +105,7 @@ export type X402Reason =
   | 'api_origin_mismatch'
   | 'facilitator_mismatch'
   | 'session_inactive'
+  | 'session_paused'
   | 'session_expired'
   | 'invalid_amount'
   | 'per_call_limit_exceeded'
@@ -102,6 +116,7 @@ export type X402Reason =
   | 'storage_error'
   | 'internal_error'
   | 'not_sent'
+  | 'redirect_refused'
   | 'unconfirmed'
   | 'network_error'
   | 'payment_refused'

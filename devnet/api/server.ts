@@ -7,12 +7,15 @@
  *   GET  /api/slot          0.01  one slot-machine pull
  *   GET  /api/v1/fortune    0.05  legacy x402 v1 (402 JSON body, X-PAYMENT)
  *   GET  /api/nocors/slot   0.01  like /api/slot but with no CORS headers at all
+ *   GET  /api/hidden/slot   0.01  like /api/slot with CORS that hides x402: Access-Control-Allow-Origin
+ *                                 but no Access-Control-Expose-Headers, and a preflight that allows
+ *                                 only Content-Type (what `cors()` setups often send)
  *   GET  /                  free  catalog of the above
  * With `exact` / `upto` options, also the `exact` routes under /api/exact/ (api/exact-routes.ts)
  * and the daydreams `upto` routes under /api/upto/ (api/upto-routes.ts).
  * With the `stellar` option, also the Stellar routes of ./stellar-routes (`/api/stellar/*`).
- * CORS on everything but /api/nocors/*: pages on other origins may send PAYMENT-SIGNATURE /
- * X-PAYMENT and read PAYMENT-REQUIRED / PAYMENT-RESPONSE / X-PAYMENT-RESPONSE.
+ * CORS on everything but /api/nocors/* and /api/hidden/*: pages on other origins may send
+ * PAYMENT-SIGNATURE / X-PAYMENT and read PAYMENT-REQUIRED / PAYMENT-RESPONSE / X-PAYMENT-RESPONSE.
  */
 import { createServer } from 'node:http';
 import { HTTPFacilitatorClient, RouteConfigurationError, x402HTTPResourceServer, x402ResourceServer } from '@x402/core/server';
@@ -38,6 +41,7 @@ export interface ApiPrices {
   cheap: bigint;
   v1: bigint;
   nocors: bigint;
+  hidden: bigint;
 }
 export type ApiPaths = { [K in keyof ApiPrices]: string };
 
@@ -46,12 +50,14 @@ export const API_PATHS: ApiPaths = {
   cheap: '/api/slot',
   v1: '/api/v1/fortune',
   nocors: '/api/nocors/slot',
+  hidden: '/api/hidden/slot',
 };
 
 /** Base units of a 6-decimal token. */
-export const DEFAULT_PRICES: ApiPrices = { chat: 100_000n, cheap: 10_000n, v1: 50_000n, nocors: 10_000n };
+export const DEFAULT_PRICES: ApiPrices = { chat: 100_000n, cheap: 10_000n, v1: 50_000n, nocors: 10_000n, hidden: 10_000n };
 
 const NOCORS_PREFIX = '/api/nocors/';
+const HIDDEN_PREFIX = '/api/hidden/';
 
 export interface PaidApiOptions {
   host?: string;
@@ -118,6 +124,11 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
       description: 'Slot machine without CORS: one pull',
       mimeType: 'application/json',
     },
+    [`GET ${API_PATHS.hidden}`]: {
+      accepts: option(prices.hidden),
+      description: 'Slot machine with CORS that hides the x402 headers: one pull',
+      mimeType: 'application/json',
+    },
   };
   const httpServer = new x402HTTPResourceServer(resourceServer, routes);
 
@@ -130,7 +141,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
       init = null;
       throw err;
     }));
-  const paidPaths = new Set([API_PATHS.chat, API_PATHS.cheap, API_PATHS.nocors]);
+  const paidPaths = new Set([API_PATHS.chat, API_PATHS.cheap, API_PATHS.nocors, API_PATHS.hidden]);
   const initGate: RequestHandler = (req, res, next) => {
     if (!paidPaths.has(req.path) || req.method === 'OPTIONS') return next();
     ensureInitialized().then(
@@ -180,7 +191,10 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
     exposeHeaders: ['PAYMENT-REQUIRED', 'PAYMENT-RESPONSE', 'X-PAYMENT-RESPONSE'],
     allowMethods: ['GET', 'POST', 'OPTIONS'],
   });
+  // Allow-Origin for every origin, and nothing else: x402's headers stay hidden from pages.
+  const corsHiding = cors({ allowHeaders: ['Content-Type'], allowMethods: ['GET', 'OPTIONS'] });
   app.use((req, res, next) => {
+    if (req.path.startsWith(HIDDEN_PREFIX)) return corsHiding(req, res, next);
     if (!req.path.startsWith(NOCORS_PREFIX)) return corsAll(req, res, next);
     // Deliberately nothing: a preflight gets a bare 204 a browser will refuse.
     if (req.method === 'OPTIONS') return void res.status(204).end();
@@ -203,6 +217,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
         cheap: { method: 'GET', path: API_PATHS.cheap, price: prices.cheap.toString(), x402Version: 2 },
         v1: { method: 'GET', path: API_PATHS.v1, price: prices.v1.toString(), x402Version: 1 },
         nocors: { method: 'GET', path: API_PATHS.nocors, price: prices.nocors.toString(), x402Version: 2, cors: false },
+        hidden: { method: 'GET', path: API_PATHS.hidden, price: prices.hidden.toString(), x402Version: 2, cors: 'no exposed headers' },
         ...(exact && {
           exact: { method: 'GET', path: EXACT_PATHS.exact, price: exact.prices.exact.toString(), x402Version: 2, scheme: 'exact' },
           exactPermit2: { method: 'GET', path: EXACT_PATHS.exactPermit2, price: exact.prices.exact.toString(), x402Version: 2, scheme: 'exact', assetTransferMethod: 'permit2' },
@@ -232,6 +247,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
   };
   app.get(API_PATHS.cheap, slot);
   app.get(API_PATHS.nocors, slot);
+  app.get(API_PATHS.hidden, slot);
 
   app.get(
     API_PATHS.v1,

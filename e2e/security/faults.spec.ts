@@ -12,9 +12,11 @@ test.describe('facilitator faults', () => {
   test('opening a session while POST /sessions fails: clear error, approval kept as pending, registered once the facilitator is back', async ({ ext, dapp, stack, wallet, chain }) => {
     test.setTimeout(240_000);
     const proxy = await startFaultProxy(stack.facilitator.url);
+    // A session pays only 402s naming its own facilitator: the paid API behind the same proxy.
+    const viaProxy = await startPaidApi({ port: 0, facilitatorUrl: proxy.url, network: stack.chain.network, asset: stack.token.address, payTo: stack.api.recipient, quiet: true });
     try {
       const sw = await ext.serviceWorker();
-      const params = { network: stack.chain.network, asset: stack.token.address, cap: '0.10', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: proxy.url, apiOrigins: [new URL(stack.api.url).origin] };
+      const params = { network: stack.chain.network, asset: stack.token.address, cap: '0.10', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: proxy.url, apiOrigins: [new URL(viaProxy.url).origin] };
       // `slow` answers after 12 s: POST /sessions waits up to 60 s (its answer carries the id, which
       // cannot be asked for again), so it simply succeeds. Every other fault leaves a pending session.
       const faults: Fault[] = ['down', 'hang', 'slow', '500', 'garbage', 'missing-id'];
@@ -61,10 +63,11 @@ test.describe('facilitator faults', () => {
       const finalSessions = (await readStore(sw)).sessions.sort((x, y) => x.createdAt - y.createdAt);
       faults.forEach((f, i) => securityRow('facilitator faults', `POST /sessions ${f}: after the facilitator is back and Retry`, after[f] ?? 'active', `${finalSessions[i]!.status}${finalSessions[i]!.statusReason && finalSessions[i]!.status !== 'active' ? ` (${finalSessions[i]!.statusReason})` : ''}`.replace(' (registration_rejected)', '')));
       const recipientBefore = await chain.balanceOf(stack.api.recipient);
-      const status = await dapp.evaluate(async (u) => (await fetch(u)).status, stack.api.url + stack.api.paths.cheap);
+      const status = await dapp.evaluate(async (u) => (await fetch(u)).status, viaProxy.url + viaProxy.paths.cheap);
       securityRow('facilitator faults', 'after the facilitator is back: a paid call', '200, paid on chain', `${status}, ${(await chain.balanceOf(stack.api.recipient)) - recipientBefore === stack.api.prices.cheap ? 'paid on chain' : 'not on chain'}`);
       expect(status).toBe(200);
     } finally {
+      await viaProxy.stop();
       await proxy.close();
     }
   });
@@ -79,13 +82,19 @@ test.describe('facilitator faults', () => {
         const started = Date.now();
         const result = await requestSession(dapp, { network: stack.chain.network, asset: stack.token.address, cap: '0.10', expiresIn: 3600, recipient: stack.api.recipient, facilitatorUrl: proxy.url, apiOrigins: [new URL(stack.api.url).origin] });
         const took = Date.now() - started;
-        securityRow('facilitator faults', `GET /supported ${fault} (answered in ${Math.round(took / 100) / 10} s)`, 'error -32603 facilitator_unreachable · no window · no wallet prompt', `${result} · ${windows ? 'window!' : 'no window'} · ${wallet.sent.length ? 'wallet prompted!' : 'no wallet prompt'}`);
-        expect(result).toBe('error -32603 facilitator_unreachable');
+        // The page named the URL, so it learns one uniform error; the detail is the popup's.
+        securityRow('facilitator faults', `GET /supported ${fault} (answered in ${Math.round(took / 100) / 10} s)`, 'error -32603 facilitator_unavailable · no window · no wallet prompt', `${result} · ${windows ? 'window!' : 'no window'} · ${wallet.sent.length ? 'wallet prompted!' : 'no wallet prompt'}`);
+        expect(result).toBe('error -32603 facilitator_unavailable');
         if (fault === 'slow') expect(took).toBeLessThan(11_500);
       }
       expect(windows).toBe(0);
       expect(wallet.sent).toHaveLength(0);
-      expect((await readStore(await ext.serviceWorker())).sessions).toHaveLength(0);
+      const store = await readStore(await ext.serviceWorker());
+      expect(store.sessions).toHaveLength(0);
+      // Each failure is in the popup's log with what really happened.
+      const logged = store.events.filter((e) => e.kind === 'session_failed').map((e) => e.reason as string);
+      securityRow('facilitator faults', 'GET /supported failures: what the popup log records', 'facilitator_unreachable ×4', `${logged[0]} ×${logged.filter((r) => r === logged[0]).length}`);
+      expect(logged).toEqual(['facilitator_unreachable', 'facilitator_unreachable', 'facilitator_unreachable', 'facilitator_unreachable']);
     } finally {
       await proxy.close();
     }

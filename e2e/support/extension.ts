@@ -2,13 +2,13 @@ import { chromium, type BrowserContext, type Page, type Worker } from '@playwrig
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { browserPath } from '../../scripts/browser.mjs';
 
 export const EXTENSION_DIR = resolve('.output/chrome-mv3');
 
+/** CHROME_PATH, the one `npm test` / `npm start` found or installed, or a system Chromium (scripts/browser.mjs). */
 export function chromePath(): string {
-  const p = process.env.CHROME_PATH || '/usr/bin/chromium';
-  if (!existsSync(p)) throw new Error(`Chromium not found at ${p}: install Debian's chromium or set CHROME_PATH (.ci/run does this).`);
-  return p;
+  return browserPath('chromium');
 }
 
 export interface ExtensionBrowser {
@@ -21,6 +21,12 @@ export interface ExtensionBrowser {
 
 /** Chromium with the built extension loaded, in a (possibly persistent) profile. */
 const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/**
+ * Branded Google Chrome (137+) ignores --load-extension unless this feature is off; Chromium and
+ * Chrome for Testing load it either way. Only for Chrome: a second --disable-features replaces
+ * Playwright's own list (Chromium keeps the last one), so it is not passed where it is not needed.
+ */
+const loadExtensionArgs = (executable: string) => (/google-chrome|Google Chrome/.test(executable) ? ['--disable-features=DisableLoadExtensionCommandLineSwitch'] : []);
 
 /** The same browser and profile kind, without the extension (the baseline for page-load costs). */
 export async function launchWithoutExtension(): Promise<BrowserContext> {
@@ -36,13 +42,15 @@ export async function launchWithExtension(opts: { userDataDir?: string; headless
   const dir = opts.extensionDir ?? EXTENSION_DIR;
   if (!existsSync(join(dir, 'manifest.json'))) throw new Error('Build the extension first: npm run build');
   const userDataDir = opts.userDataDir ?? mkdtempSync(join(tmpdir(), 'x402-profile-'));
+  const executablePath = chromePath();
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromePath(),
+    executablePath,
     headless: opts.headless ?? true,
     viewport: { width: 1100, height: 800 },
     args: [
       `--disable-extensions-except=${dir}`,
       `--load-extension=${dir}`,
+      ...loadExtensionArgs(executablePath),
       ...BASE_ARGS,
     ],
   });

@@ -42,14 +42,17 @@ export class TestWallet {
     await page.addInitScript({ content: PROVIDER_SCRIPT });
   }
 
-  private readonly binding = async (_source: unknown, method: string, params: unknown[]) => {
+  private readonly binding = (_source: unknown, method: string, params: unknown[]) => this.answer(method, params);
+
+  /** One provider request, answered as the in-page provider expects (`{ result }` or `{ error }`). */
+  async answer(method: string, params: unknown[]): Promise<{ result: unknown } | { error: { code: number; message: string } }> {
     try {
       return { result: await this.handle(method, params ?? []) };
     } catch (e) {
       const err = e as { code?: number; message?: string };
       return { error: { code: err.code ?? -32603, message: err.message ?? String(e) } };
     }
-  };
+  }
 
   private async handle(method: string, params: unknown[]): Promise<unknown> {
     this.calls.push(method);
@@ -90,7 +93,8 @@ export class TestWallet {
   }
 }
 
-const PROVIDER_SCRIPT = `(() => {
+/** The in-page provider; it calls `window.__x402TestWallet(method, params)`, however that is bound. */
+export const PROVIDER_SCRIPT = `(() => {
   if (typeof window.__x402TestWallet !== 'function') return;
   const listeners = {};
   const emit = (ev, arg) => (listeners[ev] || []).slice().forEach((fn) => { try { fn(arg); } catch (_) {} });

@@ -6,6 +6,7 @@
 export interface StorageArea {
   get(key: string): Promise<Record<string, unknown>>;
   set(items: Record<string, unknown>): Promise<void>;
+  remove(key: string): Promise<void>;
 }
 
 export interface StoragePorts {
@@ -28,8 +29,46 @@ export interface ActionPorts {
   setBadgeText(details: { tabId: number; text: string }): Promise<void>;
   setTitle(details: { tabId: number; title: string }): Promise<void>;
   setBadgeBackgroundColor(details: { tabId: number; color: string }): Promise<void>;
+  setIcon(details: { tabId: number; path: Record<number, string> }): Promise<void>;
+  /** Chrome 110+, Firefox 63+. */
+  setBadgeTextColor?(details: { tabId: number; color: string }): Promise<void>;
 }
 
 export interface TabsPorts {
   get(tabId: number): Promise<{ url?: string }>;
+}
+
+/** A `declarativeNetRequest` rule, as much of its shape as this extension writes. */
+export interface DnrRule {
+  id: number;
+  priority?: number;
+  condition: {
+    resourceTypes?: string[];
+    requestMethods?: string[];
+    excludedRequestMethods?: string[];
+    responseHeaders?: { header: string }[];
+  };
+  action: { type: 'modifyHeaders'; responseHeaders: { header: string; operation: 'append'; value: string }[] };
+}
+
+export interface DnrPorts {
+  updateDynamicRules(options: { removeRuleIds?: number[]; addRules?: DnrRule[] }): Promise<void>;
+}
+
+/** What `webRequest.onHeadersReceived` reports (Chrome names the initiator, Firefox its URL). */
+export interface ResponseDetails {
+  url: string;
+  method: string;
+  statusCode: number;
+  initiator?: string;
+  originUrl?: string;
+  responseHeaders?: { name: string; value?: string }[];
+}
+
+export interface WebRequestPorts {
+  onHeadersReceived: {
+    addListener(fn: (details: ResponseDetails) => void, filter: { urls: string[]; types?: string[] }, extraInfoSpec?: string[]): void;
+  };
+  /** Chrome's enum; `EXTRA_HEADERS` only where the browser has it. */
+  OnHeadersReceivedOptions?: Record<string, string>;
 }

@@ -76,6 +76,11 @@ export class SchemeContexts {
     throw new WalletError(RpcCode.Internal, 'approval_not_verified', `The approval (${result.txHash}) could not be checked on chain: ${lastError}. Nothing was stored; check the RPC setting for this network.`);
   }
 
+  /** The read RPCs of a network, the person's own first. */
+  rpcs(network: string): Promise<string[]> {
+    return this.deps.rpcs(network);
+  }
+
   /** For upkeep: no tab, so no wallet. */
   background(chain: ChainAdapter, origin: string): SchemeContext {
     return this.build(chain, origin, null, () => undefined);

@@ -13,7 +13,7 @@ const EXPIRY_ALARM_PREFIX = 'x402:expire:';
  * catch-up a freshly started worker owes (a worker that died mid-payment left reservations behind).
  */
 export function createMaintenance(alarms: AlarmPorts, service: WalletService) {
-  const { upkeep, audit } = service;
+  const { upkeep, audit, allowances } = service;
   return {
     scheduleExpiry(session: SessionRecord): void {
       void alarms.create(`${EXPIRY_ALARM_PREFIX}${session.id}`, { when: session.expiresAt * 1000 + 500 });
@@ -23,6 +23,8 @@ export function createMaintenance(alarms: AlarmPorts, service: WalletService) {
       void upkeep.expireDue();
       if (alarm.name === MAINTENANCE_ALARM) {
         void upkeep.reconcileStale();
+        void upkeep.reconcileActive();
+        void allowances.checkPaused();
         void upkeep.retryPendingRegistrations();
         void audit.prune();
       }

@@ -72,7 +72,7 @@ export class Opening {
     const asset = p.asset ?? defaultAsset(network.id);
     if (!asset) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `asset is required on ${network.id}.`);
     const session = await this.withApprovalSlot(caller, 'dapp', async () => {
-      const token = await this.token(network, asset);
+      const token = await this.token(caller.origin, network, asset);
       const cap = parseDecimalAmount(p.cap, token.decimals);
       if (cap === null || cap <= 0n) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `cap must be a positive amount with at most ${token.decimals} decimals.`);
       const perCallMax = p.perCallMax === undefined ? null : parseDecimalAmount(p.perCallMax, token.decimals);
@@ -104,7 +104,7 @@ export class Opening {
       caller,
       '402',
       async () => {
-        const token = await this.token(network, option.asset);
+        const token = await this.token(caller.origin, network, option.asset);
         return this.approveAndOpen(caller, payable, {
           source: '402',
           origin: caller.origin,
@@ -170,11 +170,14 @@ export class Opening {
     }
   }
 
-  private async token(network: NetworkInfo, asset: string): Promise<TokenView> {
+  private async token(origin: string, network: NetworkInfo, asset: string): Promise<TokenView> {
     try {
       return await this.deps.tokenInfo(network, asset);
-    } catch {
-      throw new WalletError(RpcCode.Internal, 'token_unreadable', `Could not read token ${asset} on ${networkLabel(network.id)}; check the RPC setting for this network.`);
+    } catch (e) {
+      // Every RPC failed: the page gets a clear error, and the popup lists why nothing was offered.
+      const why = e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : String(e);
+      await this.deps.audit.record({ origin, kind: 'session_failed', reason: 'token_unreadable', detail: `${asset} on ${network.id}: ${why}` });
+      throw new WalletError(RpcCode.Internal, 'token_unreadable', `Could not read token ${asset} on ${networkLabel(network.id)} (${why}); check the RPC setting for this network.`);
     }
   }
 

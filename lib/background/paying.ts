@@ -6,9 +6,11 @@ import { knownScheme, payableOption, schemeOn, type Payable } from '../schemes/r
 import type { Ledger, DeclineReason, PaymentTerms, ReserveOutcome } from '../sessions/ledger';
 import { termsMismatch } from '../sessions/ledger';
 import type { WalletDb } from '../sessions/db';
+import type { PaymentRecord } from '../sessions/types';
 import { toPublicView, type SessionRecord } from '../sessions/types';
 import { decodePaymentResponse, encodePaymentHeader, parsePaymentRequired, type ParsedPaymentRequired, type PaymentOption } from '../x402/codec';
 import type { Audit } from './audit';
+import type { RedirectLog } from './redirects';
 import type { SchemeContexts } from './context';
 import type { Opening } from './opening';
 import { RouteBook, type StoredRoute } from './routes';
@@ -26,20 +28,33 @@ export interface PayingDeps {
   preemptive?: () => Promise<boolean>;
   /** Where known routes survive a worker restart (session storage in the extension). */
   routeStore?: { load(): Promise<StoredRoute[]>; save(routes: StoredRoute[]): void };
+  /** Where paid sends were redirected (the browser's account; absent: no redirect is followed). */
+  redirects?: Pick<RedirectLog, 'take'>;
   /** Where schemes that sign per call reach the wallet of the paying frame. */
   contexts: SchemeContexts;
   /** Ask the facilitator for its figure after a refusal that may mean the ledger drifted. */
   reconcile(sessionId: string): Promise<unknown>;
   /** The same, a few seconds from now, for a call whose outcome only the facilitator knows. */
   reconcileSoon(sessionId: string): void;
+  /** A payment failed on chain and paused its session: read what the chain says now. */
+  onPaused?(sessionId: string): void;
   log?: (event: string, data: Record<string, unknown>) => void;
 }
 
 type Decided = PayResult & { detail?: string };
 
 /** Why one option was not reserved, ranked: the most telling reason is the one the page hears. */
-const RANK: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'api_origin_mismatch', 'facilitator_mismatch', 'spender_mismatch', 'session_inactive', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'cap_exceeded'];
+const RANK: DeclineReason[] = ['no_session', 'scheme_mismatch', 'network_mismatch', 'asset_mismatch', 'recipient_mismatch', 'api_origin_mismatch', 'facilitator_mismatch', 'spender_mismatch', 'session_inactive', 'session_paused', 'session_expired', 'invalid_amount', 'per_call_limit_exceeded', 'cap_exceeded'];
 const MAX_IN_FLIGHT = 5000;
+const MAX_HOPS = 3;
+
+function safeOrigin(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The hot path (docs/architecture.md §2): decide whether a 402 may be paid, reserve before any header leaves,
@@ -50,6 +65,8 @@ export class Paying {
   private readonly routes: RouteBook;
   private routesLoaded: Promise<void> | null = null;
   /** What each reservation in flight paid for, so a settled one teaches its route. */
+  /** Redirect hops followed per payment. */
+  private readonly hops = new Map<string, number>();
   private readonly inFlight = new Map<string, { key: string; parsed: ParsedPaymentRequired; option: PaymentOption; raw: { paymentRequired: string | null; body: string | null } }>();
 
   constructor(private readonly deps: PayingDeps) {
@@ -110,11 +127,14 @@ export class Paying {
     if (payable.length === 0) return decline('unsupported_network');
 
     const first = await this.tryReserve(caller, parsed.value, payable, p);
-    if (first.pay || first.reason !== 'no_session') return first;
+    if (first.pay) return first;
+    // A session its facilitator forgot (it lost its database) is no session: offer a new one.
+    const forgotten = first.reason === 'session_inactive' && first.session?.status === 'failed' && first.session.statusReason === 'session_not_found';
+    if (first.reason !== 'no_session' && !forgotten) return first;
 
     // A bare 402 and no session yet: offer one, pre-filled from the 402.
     const openable = payable.map((x) => ({ ...x, facilitatorUrl: x.by.impl.facilitatorOf(x.option) })).find((x) => x.facilitatorUrl !== null);
-    if (!openable) return first;
+    if (!openable) return decline('no_facilitator');
     if (this.deps.promptOn402 && !(await this.deps.promptOn402())) return first;
     try {
       await this.deps.opening.openFrom402(caller, parsed.value, openable.option, openable.by, openable.facilitatorUrl!, p.url);
@@ -192,11 +212,39 @@ export class Paying {
     }
   }
 
+  /**
+   * A paid send came back as a redirect. It goes on, with the same payment, only to the same origin
+   * and one the session was approved for; anything else stops there, the outcome left to the
+   * facilitator (the server may have charged before redirecting).
+   */
+  private async redirected(caller: PageCaller, payment: PaymentRecord, url: string): Promise<ReportResult> {
+    const hops = (this.hops.get(payment.id) ?? 0) + 1;
+    this.hops.set(payment.id, hops);
+    if (this.hops.size > MAX_IN_FLIGHT) this.hops.delete(this.hops.keys().next().value!);
+    const session = await this.deps.db.sessions.get(payment.sessionId);
+    const seen = payment.status === 'reserved' && hops <= MAX_HOPS ? await this.deps.redirects?.take(caller.tabId, caller.frameId, url) : null;
+    let target: URL | null = null;
+    try {
+      target = seen ? new URL(seen.redirectUrl) : null;
+    } catch {
+      target = null;
+    }
+    const from = safeOrigin(url);
+    if (seen && target && session && from !== null && target.origin === from && session.apiOrigins.includes(target.origin) && /^https?:$/.test(target.protocol)) {
+      return { outcome: 'redirect', location: target.toString(), method: followMethod(seen.statusCode, seen.method) };
+    }
+    await this.deps.ledger.note(payment.id, 'redirect_refused');
+    this.deps.reconcileSoon(payment.sessionId);
+    await this.deps.audit.record({ origin: caller.origin, kind: 'payment_refused', reason: 'redirect_refused', url, method: payment.method, sessionId: payment.sessionId, detail: target ? `to ${target.origin}` : 'target not observed' });
+    return { outcome: 'unknown', reason: 'redirect_refused', message: reasonMessage('redirect_refused') };
+  }
+
   async report(caller: PageCaller, p: ReportParams): Promise<ReportResult> {
     const payment = await this.deps.ledger.attempt(caller.origin, p.attemptId);
     // Another origin's attempt and a missing one look the same.
     if (!payment) throw new WalletError(RpcCode.Unauthorized, 'unknown_attempt', reasonMessage('unknown_attempt'));
     const { ledger } = this.deps;
+    if (p.redirected) return this.redirected(caller, payment, p.url ?? payment.url);
     if (!p.sent) {
       this.inFlight.delete(payment.id);
       const done = await ledger.release(payment.id, 'not_sent');
@@ -243,11 +291,17 @@ export class Paying {
     const statusChange = current ? schemeOn(current.scheme, current.family)?.impl.statusFor(reason) : undefined;
     const done = await ledger.release(payment.id, reason, statusChange);
     if (done) this.deps.notify?.(done.session);
+    if (done?.session.status === 'paused') this.deps.onPaused?.(payment.sessionId);
     await this.deps.audit.record({ origin: caller.origin, kind: 'payment_refused', reason, url: payment.url, method: payment.method, sessionId: payment.sessionId });
     if (reason === 'cap_exceeded') void this.deps.reconcile(payment.sessionId).catch(() => undefined);
     const session = done?.session ?? current;
     return { outcome: 'failed', reason, message: reasonMessage(reason), ...(session ? { session: toPublicView(session) } : {}) };
   }
+}
+
+/** 303, or 301/302 of a POST: the browser turns the follow into a GET (and so do we). */
+function followMethod(status: number, method: string): string {
+  return status === 303 || ((status === 301 || status === 302) && method === 'POST') ? 'GET' : method;
 }
 
 function decline(reason: WalletReason, message?: string, session?: SessionRecord): PayResult & { pay: false } {

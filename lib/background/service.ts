@@ -7,11 +7,13 @@ import type { WalletDb } from '../sessions/db';
 import { Ledger } from '../sessions/ledger';
 import type { SessionRecord } from '../sessions/types';
 import type { ApprovalBroker } from './approvals';
+import { Allowances } from './allowances';
 import { Audit } from './audit';
 import { defaultRpcs } from '../chains/networks';
 import { SchemeContexts, type ContextDeps, type WalletSigner } from './context';
 import { Opening } from './opening';
 import { Paying } from './paying';
+import type { RedirectLog } from './redirects';
 import type { StoredRoute } from './routes';
 import type { PageCaller } from './sender';
 import { Upkeep } from './upkeep';
@@ -41,6 +43,10 @@ export interface WalletServiceDeps {
   registrationRetryDelaysMs?: number[];
   /** The person allowed facilitators on private and local addresses (options). */
   allowPrivateFacilitators?: () => Promise<boolean>;
+  /** A frame of an origin where the person's wallet can be asked (ending with a revoke, re-approving). */
+  walletTab?: (origin: string) => Promise<PageCaller>;
+  /** The browser's account of where paid sends were redirected (absent: no redirect is followed). */
+  redirects?: Pick<RedirectLog, 'take'>;
   /** Read RPCs per network, in the order to try them (default: the built-in ones). */
   rpcs?: (network: string) => Promise<string[]>;
   /** How a wallet step is checked on chain; unit tests without a chain replace the adapter's check. */
@@ -61,6 +67,7 @@ export class WalletService {
   readonly opening: Opening;
   readonly paying: Paying;
   readonly upkeep: Upkeep;
+  readonly allowances: Allowances;
   /** What the page router serves. */
   readonly pageHandlers: PageHandlers<PageCaller>;
 
@@ -79,7 +86,32 @@ export class WalletService {
       ...(deps.registrationRetryDelaysMs ? { retryDelaysMs: deps.registrationRetryDelaysMs } : {}),
       ...(deps.log ? { log: deps.log } : {}),
     });
-    this.opening = new Opening({ db: deps.db, ledger: this.ledger, now, audit: this.audit, contexts, approvals: deps.approvals, tokenInfo: deps.tokenInfo, callsPerDefaultCap: deps.callsPerDefaultCap, onSessionStored: deps.onSessionStored, notify: deps.notify, allowPrivateFacilitators: deps.allowPrivateFacilitators });
+    this.opening = new Opening({
+      db: deps.db,
+      ledger: this.ledger,
+      now,
+      audit: this.audit,
+      contexts,
+      approvals: deps.approvals,
+      tokenInfo: deps.tokenInfo,
+      callsPerDefaultCap: deps.callsPerDefaultCap,
+      // What the chain says of the new session's allowance and balance, for the popup.
+      onSessionStored: (s) => {
+        deps.onSessionStored?.(s);
+        void this.allowances.check(s.id).catch(() => undefined);
+      },
+      notify: deps.notify,
+      allowPrivateFacilitators: deps.allowPrivateFacilitators,
+    });
+    this.allowances = new Allowances({
+      db: deps.db,
+      ledger: this.ledger,
+      now,
+      contexts,
+      walletTab: deps.walletTab ?? (async () => Promise.reject(new WalletError(RpcCode.Internal, 'internal_error', 'No tab to ask the wallet in.'))),
+      notify: deps.notify,
+      log: deps.log,
+    });
     this.upkeep = new Upkeep({ db: deps.db, ledger: this.ledger, now, contexts, notify: deps.notify, onEnded: (id) => void this.paying.forgetSession(id), log: deps.log });
     this.paying = new Paying({
       db: deps.db,
@@ -87,12 +119,14 @@ export class WalletService {
       audit: this.audit,
       opening: this.opening,
       contexts,
+      ...(deps.redirects ? { redirects: deps.redirects } : {}),
       notify: deps.notify,
       promptOn402: deps.promptOn402,
       preemptive: deps.preemptive,
       routeStore: deps.routeStore,
       reconcile: (id) => this.upkeep.reconcileSession(id),
       reconcileSoon: (id) => this.upkeep.reconcileSoon(id),
+      onPaused: (id) => void this.allowances.check(id).catch(() => undefined),
       log: deps.log,
     });
     this.pageHandlers = {

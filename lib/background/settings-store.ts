@@ -5,6 +5,8 @@ export interface SettingsStore {
   get(): Promise<Settings>;
   /** Apply a patch; writes are serialised, so two quick toggles both land. */
   update(patch: SettingsPatch): Promise<Settings>;
+  /** Drop the stored settings ("clear all my data"); queued behind any write in flight. */
+  reset(): Promise<Settings>;
 }
 
 /** The person's settings in `storage.local`, cached until they change (from any context). */
@@ -23,6 +25,15 @@ export function createSettingsStore(ports: StoragePorts): SettingsStore {
         await ports.local.set({ [SETTINGS_KEY]: next });
         cache = Promise.resolve(next);
         return next;
+      });
+      writes = run.catch(() => undefined);
+      return run;
+    },
+    reset() {
+      const run = writes.then(async () => {
+        await ports.local.remove(SETTINGS_KEY);
+        cache = null;
+        return get();
       });
       writes = run.catch(() => undefined);
       return run;

@@ -1,5 +1,7 @@
 import { RpcCode, WalletError, toWalletError } from '../errors';
 import { UI_METHODS, isUiMethod, type UiHandlers, type UiMethod, type UiParams } from '../messaging/methods';
+import type { WalletDb } from '../sessions/db';
+import { clearPersonalData, exportPersonalData } from '../sessions/personal-data';
 import type { Settings, SettingsPatch } from '../settings';
 import type { ApprovalQueue } from './approvals';
 import { paramsError, type RouterReply } from './router';
@@ -11,6 +13,10 @@ export interface UiDeps {
   settings(): Promise<Settings>;
   /** Apply a patch to the stored settings; calls are serialised so none is lost. */
   updateSettings(patch: SettingsPatch): Promise<Settings>;
+  /** The store, for "export / clear all my data". */
+  db: WalletDb;
+  /** Drop the stored settings (back to the defaults). */
+  resetSettings(): Promise<Settings>;
 }
 
 /** What the extension's own pages can ask, one handler per method of the table. */
@@ -23,11 +29,27 @@ export function uiHandlers(deps: UiDeps): UiHandlers {
       if (!state) throw new WalletError(RpcCode.InvalidParams, 'unknown_approval', 'This approval is no longer pending.');
       return approvals.decide(p.id, p.approve ? { cap: p.cap ?? state.prompt.cap, expiresIn: p.expiresIn ?? state.prompt.expiresIn, ...(p.perCallMax !== undefined ? { perCallMax: p.perCallMax } : {}) } : 'reject');
     },
-    'session.end': async (p) => !!(await service.upkeep.end(p.id, 'ended_by_user')),
+    'session.end': async (p) => {
+      const ended = !!(await service.upkeep.end(p.id, 'ended_by_user'));
+      // The revoke is asked in the wallet after the session already stopped paying: a refusal there
+      // leaves the session ended, and the error says the allowance stays.
+      if (!p.revoke) return { ended };
+      try {
+        return { ended, revoke: await service.allowances.lower(p.id) };
+      } catch (e) {
+        const err = e instanceof WalletError ? e : null;
+        throw new WalletError(err?.code ?? RpcCode.Internal, err?.reason ?? 'wallet_error', `The session is ended; lowering its allowance did not happen: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+    'session.reapprove': (p) => service.allowances.reapprove(p.id),
+    'session.check': async (p) => !!(await service.allowances.check(p.id)),
     'session.retryRegistration': async (p) => (await service.upkeep.retryRegistration(p.id))?.status ?? null,
     'session.reconcile': async (p) => !!(await service.upkeep.reconcileSession(p.id)),
     'settings.get': () => deps.settings(),
     'settings.set': (p) => deps.updateSettings(p),
+    'data.export': async () => exportPersonalData(deps.db, await deps.settings()),
+    // Live sessions are ended the way the popup ends them (stop paying, tell their pages) before the rows go.
+    'data.clear': () => clearPersonalData({ db: deps.db, endSession: (id) => service.upkeep.end(id, 'ended_by_user'), resetSettings: deps.resetSettings }),
   };
 }
 

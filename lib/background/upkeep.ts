@@ -19,6 +19,8 @@ export interface UpkeepDeps {
 export const RESERVATION_TTL_MS = 2 * 60_000;
 /** How long a payment served without a receipt waits for the facilitator's figure. */
 const UNCONFIRMED_WAIT_MS = 5_000;
+/** How often an active session's figure is checked with its facilitator. */
+const ACTIVE_CHECK_MS = 5 * 60_000;
 
 /**
  * Keeping sessions true over time: expiry, pending registrations, reconciliation with the
@@ -81,6 +83,24 @@ export class Upkeep {
     const r = await this.deps.ledger.reconcile(id, { spent: remote.spent }, this.deps.now() - staleAfterMs);
     if (r?.changed) this.deps.notify?.(r.session);
     return r?.session ?? null;
+  }
+
+  /**
+   * While a session is active, the facilitator's figure is asked for now and then (a leaked id spent
+   * elsewhere shows up here, not only when a call fails).
+   */
+  async reconcileActive(everyMs = ACTIVE_CHECK_MS): Promise<number> {
+    const cutoff = this.deps.now() - everyMs;
+    const due = await this.deps.db.sessions.where('status').equals('active').filter((s) => (s.remoteAt ?? s.createdAt) <= cutoff).toArray();
+    let done = 0;
+    for (const s of due) {
+      try {
+        if (await this.reconcileSession(s.id)) done++;
+      } catch (e) {
+        this.deps.log?.('reconcile.failed', { session: s.id, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return done;
   }
 
   /** Reconcile in a few seconds (a payment served without a receipt); the stale sweep catches it if the worker stops first. */

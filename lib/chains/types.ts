@@ -57,6 +57,8 @@ export interface ChainAdapter extends ChainNetworks {
   readonly maxAmount?: bigint;
   readToken(rpcUrl: string, asset: string): Promise<TokenInfo>;
   readAllowance(rpcUrl: string, asset: string, owner: string, spender: string): Promise<bigint>;
+  /** What `owner` holds of `asset` (absent: the family cannot read it without a wallet). */
+  readBalance?(rpcUrl: string, asset: string, owner: string): Promise<bigint>;
   /** The request the signer chunk executes to approve `spender` for `amount` of `asset`. */
   approveRequest(input: ApproveInput): WalletRequest;
   /**

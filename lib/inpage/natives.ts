@@ -18,7 +18,9 @@ export interface Natives {
   responseClone: (r: Response) => Response;
   responseText: (r: Response) => Promise<string>;
   dispatch: (target: EventTarget, event: Event) => boolean;
-  listen: (target: EventTarget, type: string, fn: (e: Event) => void) => void;
+  listen: (target: EventTarget, type: string, fn: (e: Event) => void, capture?: boolean) => void;
+  /** `uncurry(F.prototype.m)(self, ...args)` calls the builtin captured now, whatever the page patches later. */
+  uncurry: <F extends AnyFn>(fn: F) => (self: unknown, ...args: unknown[]) => ReturnType<F>;
   randomHex: (bytes: number) => string;
   /** JSON.parse into null-prototype objects: reading a missing key never reaches a page getter. */
   parseInert: (text: string) => unknown;
@@ -35,6 +37,9 @@ export interface Natives {
   responseStatusText: (r: Response) => string;
   responseUrl: (r: Response) => string;
   responseRedirected: (r: Response) => boolean;
+  responseType: (r: Response) => ResponseType;
+  requestArrayBuffer: (r: Request) => Promise<ArrayBuffer>;
+  requestCredentials: (r: Request) => RequestCredentials;
   responseBody: (r: Response) => ReadableStream<Uint8Array> | null;
   Response: typeof Response;
   stringIncludes: (s: string, search: string) => boolean;
@@ -106,6 +111,7 @@ export function captureNatives(win: typeof globalThis): Natives {
     responseText: uncurry(win.Response.prototype.text as AnyFn) as Natives['responseText'],
     dispatch: uncurry(ET.dispatchEvent as AnyFn) as Natives['dispatch'],
     listen: uncurry(ET.addEventListener as AnyFn) as Natives['listen'],
+    uncurry,
     randomHex(bytes: number) {
       const buf = new Uint8Array(bytes);
       getRandomValues(crypto, buf);
@@ -127,6 +133,9 @@ export function captureNatives(win: typeof globalThis): Natives {
     responseStatusText: getter(ResP, 'statusText') as Natives['responseStatusText'],
     responseUrl: getter(ResP, 'url') as Natives['responseUrl'],
     responseRedirected: getter(ResP, 'redirected') as Natives['responseRedirected'],
+    responseType: getter(ResP, 'type') as Natives['responseType'],
+    requestArrayBuffer: uncurry(ReqP.arrayBuffer as AnyFn) as Natives['requestArrayBuffer'],
+    requestCredentials: getter(ReqP, 'credentials') as Natives['requestCredentials'],
     responseBody: getter(ResP, 'body') as Natives['responseBody'],
     Response: win.Response,
     stringIncludes: uncurry(String.prototype.includes as AnyFn) as Natives['stringIncludes'],

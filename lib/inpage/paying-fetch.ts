@@ -30,7 +30,12 @@ interface Reply {
   route?: unknown;
   amount?: unknown;
   transaction?: unknown;
+  location?: unknown;
+  method?: unknown;
 }
+
+/** Redirect hops a paid request may follow (same origin, approved ones only). */
+const MAX_REDIRECTS = 3;
 
 /** The strings of the grant the background named as never page-visible (e.g. the session id). */
 function secretsOf(decision: Reply): string[] {
@@ -64,7 +69,26 @@ function clip(value: string | null, max: number): string | null {
  * the request handed straight to the captured native fetch, never returned from an async function,
  * so page getters on Object.prototype (`then`, `signal`, …) never see it.
  */
-export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof fetch {
+export function createPayingFetch(deps: PayingFetchDeps): typeof fetch {
+  return createPaying(deps).fetch;
+}
+
+/**
+ * After a 402 with x402 data: ask `pay`, retry `replay` once with the header, report. Resolves with
+ * the paid response (secrets redacted), or null when the page should get its original 402 (not
+ * payable, or the server refused: the reason went out as an event). Rejects as the retry's native
+ * fetch does (network error, abort). Shared by the fetch and the XMLHttpRequest wrappers.
+ */
+export type PaidRetry = (url: string, verb: string, paymentRequired: string | null, body: string | null, replay: Request) => Promise<Response | null>;
+
+export interface Paying {
+  fetch: typeof fetch;
+  retry: PaidRetry;
+  /** True once the relay answered: only then is a 402 worth holding back. */
+  readonly connected: boolean;
+}
+
+export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
   /** Routes this page has paid, by the background's own route key (no secrets). */
   const knownRoutes = new Set<string>();
 
@@ -120,14 +144,36 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     record[String(header.name)] = String(header.value);
     const init = n.inert();
     init.headers = record;
+    // The header never follows a redirect by itself (the fetch standard would re-send it to any
+    // origin): a redirect comes back to us, and only one the background allows is followed.
+    init.redirect = 'manual';
+    let target = base;
     let res: Response;
-    try {
-      res = await n.fetch(new n.Request(base, init as RequestInit));
-    } catch (error) {
-      // Unknown whether it reached the server: the background keeps the reservation and asks the
-      // facilitator later. The page sees the same network error a plain fetch would give.
-      void report({ attemptId, sent: true, status: 0, paymentResponse: null, paymentRequired: null });
-      throw error;
+    for (let hop = 0; ; hop++) {
+      const spare = hop < MAX_REDIRECTS ? n.requestClone(target) : null;
+      try {
+        res = await n.fetch(new n.Request(target, init as RequestInit));
+      } catch (error) {
+        // Unknown whether it reached the server: the background keeps the reservation and asks the
+        // facilitator later. The page sees the same network error a plain fetch would give.
+        void report({ attemptId, sent: true, status: 0, paymentResponse: null, paymentRequired: null });
+        throw error;
+      }
+      if (n.responseType(res) !== 'opaqueredirect') break;
+      const next = (n.parseInert(await report({ attemptId, sent: true, status: 0, redirected: true, url: n.requestUrl(target), paymentResponse: null, paymentRequired: null })) as Reply).result;
+      if (!spare || next?.outcome !== 'redirect' || typeof next.location !== 'string') {
+        if (!quiet) fail(url, verb, String(next?.reason ?? 'redirect_refused'), String(next?.message ?? 'The paid request was redirected; the payment was not sent on.'));
+        throw new TypeError('Failed to fetch');
+      }
+      // Same origin, approved: send the same payment on, the way the browser would have followed it.
+      const follow = n.inert();
+      follow.method = String(next.method);
+      follow.headers = record;
+      follow.credentials = n.requestCredentials(spare);
+      follow.redirect = 'manual';
+      follow.signal = n.requestSignal(spare);
+      if (follow.method !== 'GET' && follow.method !== 'HEAD') follow.body = await n.requestArrayBuffer(spare);
+      target = new n.Request(next.location, follow as RequestInit);
     }
     const headers = n.responseHeaders(res);
     void report({
@@ -147,7 +193,7 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
     return res;
   }
 
-  return async function x402fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  async function x402fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     let request: Request;
     try {
       request = new n.Request(input as RequestInfo, init);
@@ -193,10 +239,23 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       } catch {
         body = null;
       }
-      if (body !== null && !n.stringIncludes(body, 'x402Version')) body = null;
+      // Beside a header the body always goes (the background parses it, so a disguised v1 claim
+      // cannot slip past as text); alone, only a body that names x402 at all.
+      if (body !== null && paymentRequired === null && !n.stringIncludes(body, 'x402Version')) body = null;
     }
     if (paymentRequired === null && body === null) return response;
 
+    let paid: Response | null;
+    try {
+      paid = await retry(url, verb, paymentRequired, body, replay);
+    } catch (error) {
+      if ((error as { name?: unknown })?.name === 'AbortError' && n.requestSignal(replay).aborted) return response;
+      throw error;
+    }
+    return paid ?? response;
+  }
+
+  const retry: PaidRetry = async (url, verb, paymentRequired, body, replay) => {
     const decision = await decide(
       'pay',
       { url, method: verb, paymentRequired: clip(paymentRequired, MAX_PAYMENT_REQUIRED_HEADER), body: clip(body, MAX_V1_BODY), hadPayment: false, attemptId: n.randomHex(8) },
@@ -204,15 +263,17 @@ export function createPayingFetch({ n, channel, emit }: PayingFetchDeps): typeof
       verb,
       false,
     );
-    if (decision === null) return response;
-    let retry: Response;
-    try {
-      retry = await sendPaid(replay, decision, url, verb, false);
-    } catch (error) {
-      if ((error as { name?: unknown })?.name === 'AbortError' && n.requestSignal(replay).aborted) return response;
-      throw error;
-    }
+    if (decision === null) return null;
+    const res = await sendPaid(replay, decision, url, verb, false);
     // The server refused the payment: the page gets its original 402 (the reason is in the event).
-    return n.responseStatus(retry) === 402 ? response : redactResponse(n, retry, secretsOf(decision));
+    return n.responseStatus(res) === 402 ? null : redactResponse(n, res, secretsOf(decision));
+  };
+
+  return {
+    fetch: x402fetch,
+    retry,
+    get connected() {
+      return channel.connected;
+    },
   };
 }

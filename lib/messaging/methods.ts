@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SettingsPatchSchema, type Settings } from '../settings';
+import type { ClearResult, PersonalDataExport } from '../sessions/personal-data';
 import type { PublicSessionView, SessionStatus } from '../sessions/types';
 import { MAX_PAYMENT_REQUIRED_HEADER, MAX_PAYMENT_RESPONSE_HEADER, MAX_V1_BODY } from '../x402/limits';
 import type { ApprovalState } from './approval';
@@ -88,6 +89,10 @@ export const ReportParams = z.strictObject({
   status: z.int().min(0).max(999),
   paymentResponse: clipped(MAX_PAYMENT_RESPONSE_HEADER),
   paymentRequired: clipped(MAX_PAYMENT_REQUIRED_HEADER),
+  /** The paid send came back as a redirect (not followed): may it go on, and where? */
+  redirected: z.literal(true).optional(),
+  /** The URL of that send (the request, or an earlier hop). */
+  url: z.string().max(8192).optional(),
 });
 export type ReportParams = z.infer<typeof ReportParams>;
 
@@ -99,7 +104,9 @@ export type PayResult =
 export type ReportResult =
   | { outcome: 'settled'; transaction?: string; amount: string; session: PublicSessionView; route?: string }
   | { outcome: 'failed'; reason: string; message: string; session?: PublicSessionView }
-  | { outcome: 'unknown'; reason: string; message: string };
+  | { outcome: 'unknown'; reason: string; message: string }
+  /** Follow the redirect with the same payment: same origin, approved. */
+  | { outcome: 'redirect'; location: string; method: string };
 
 interface PageSpec {
   params: z.ZodType;
@@ -140,11 +147,20 @@ export const UI_METHODS = {
       perCallMax: z.string().regex(/^[1-9][0-9]{0,77}$/).nullable().optional(),
     }),
   },
-  'session.end': { params: z.strictObject({ id: publicId }) },
+  /** End a session; `revoke`: also lower its spender's allowance to what other sessions still need (asked in the wallet). */
+  'session.end': { params: z.strictObject({ id: publicId, revoke: z.boolean().optional() }) },
+  /** Approve again what the session still needs (after a revoke or a replaced allowance); a paused session resumes. */
+  'session.reapprove': { params: z.strictObject({ id: publicId }) },
+  /** Read the chain for a session now (allowance, balance). */
+  'session.check': { params: z.strictObject({ id: publicId }) },
   'session.reconcile': { params: z.strictObject({ id: publicId }) },
   'session.retryRegistration': { params: z.strictObject({ id: publicId }) },
   'settings.get': { params: z.strictObject({}) },
   'settings.set': { params: SettingsPatchSchema },
+  /** Everything stored, as JSON (bearer session ids left out). */
+  'data.export': { params: z.strictObject({}) },
+  /** Delete everything. The literal is there so no stray call can do it. */
+  'data.clear': { params: z.strictObject({ confirm: z.literal('delete-everything') }) },
 } as const satisfies Record<string, { params: z.ZodType }>;
 
 export type UiMethod = keyof typeof UI_METHODS;
@@ -153,11 +169,15 @@ export type UiParams<M extends UiMethod> = z.infer<(typeof UI_METHODS)[M]['param
 export interface UiResults {
   'approval.get': ApprovalState | null;
   'approval.decide': boolean;
-  'session.end': boolean;
+  'session.end': { ended: boolean; revoke?: { txHash: string; allowance: string } };
+  'session.reapprove': { txHash: string; allowance: string };
+  'session.check': boolean;
   'session.reconcile': boolean;
   'session.retryRegistration': SessionStatus | null;
   'settings.get': Settings;
   'settings.set': Settings;
+  'data.export': PersonalDataExport;
+  'data.clear': ClearResult;
 }
 
 /** What serves a table: one function per method, typed by it. */

@@ -18,10 +18,13 @@ export const REASONS = {
   invalid_schema: 'The payment requirements are malformed.',
   no_valid_accepts: 'None of the offered payment options is well formed.',
   conflicting_requirements: 'The 402 body and header disagree about what to pay.',
+  /** Recorded by the background (webRequest), never sent to the page: that would reveal what CORS hides. */
+  cors_blocked: 'The API does not allow this site to read it (no CORS headers for this site), so its 402 could not be paid.',
   // What the wallet can pay.
   unsupported_scheme: 'No offered payment scheme is one this wallet pays.',
   unsupported_network: 'No offered network is supported.',
   no_session: 'This site has no session that can pay this request.',
+  no_facilitator: 'The 402 names no facilitator the wallet can open a session with.',
   scheme_mismatch: 'The request asks for a different payment scheme than the session.',
   network_mismatch: 'The request asks for payment on a different network than the session.',
   asset_mismatch: 'The request asks for a different token than the session.',
@@ -29,6 +32,7 @@ export const REASONS = {
   api_origin_mismatch: 'The request goes to an API the session was not approved for.',
   facilitator_mismatch: "The 402 names a different facilitator than the session's own.",
   session_inactive: 'The session is no longer active.',
+  session_paused: 'The session is paused: its last payment failed on chain (allowance or balance). Re-approve it in the toolbar popup, or end it.',
   session_expired: 'The session has expired.',
   invalid_amount: 'The requested amount is not a positive integer.',
   per_call_limit_exceeded: 'The price is above the per-call limit approved for this session.',
@@ -40,6 +44,7 @@ export const REASONS = {
   internal_error: 'The wallet hit an internal error and did not pay.',
   // What happened to a paid call.
   not_sent: 'The request was aborted before the payment was sent.',
+  redirect_refused: 'The paid request was redirected somewhere the payment may not go; it was not sent on, and the wallet checks with the facilitator.',
   unconfirmed: 'The server answered without a settlement receipt; the wallet checks with the facilitator before counting it.',
   network_error: 'The paid retry got no answer; the wallet will check with the facilitator.',
   payment_refused: 'The server refused the payment.',

@@ -23,6 +23,7 @@ export type DeclineReason =
   | 'facilitator_mismatch'
   | 'spender_mismatch'
   | 'session_inactive'
+  | 'session_paused'
   | 'session_expired'
   | 'invalid_amount'
   | 'per_call_limit_exceeded'
@@ -57,6 +58,7 @@ const CHECK_ORDER: DeclineReason[] = [
   'facilitator_mismatch',
   'spender_mismatch',
   'session_inactive',
+  'session_paused',
   'session_expired',
   'invalid_amount',
   'per_call_limit_exceeded',
@@ -92,6 +94,7 @@ function checkSession(s: SessionRecord, req: ReserveRequest, nowMs: number): Dec
   // Say why in the terms a dapp expects: a used-up session is a cap problem, not a mystery.
   if (s.status === 'exhausted') return 'cap_exceeded';
   if (s.status === 'expired') return 'session_expired';
+  if (s.status === 'paused') return 'session_paused';
   if (s.status !== 'active') return 'session_inactive';
   if (nowMs >= s.expiresAt * 1000) return 'session_expired';
   if (terms.amount <= 0n) return 'invalid_amount';
@@ -208,7 +211,7 @@ export class Ledger {
       const updated: SessionRecord = {
         ...session,
         reserved: (reserved > 0n ? reserved : 0n).toString(),
-        ...(sessionStatus && session.status === 'active' ? { status: sessionStatus, statusReason: reason } : {}),
+        ...(sessionStatus && session.status === 'active' ? { status: sessionStatus, statusReason: reason, ...(sessionStatus === 'paused' ? { pausedFor: payment.amount } : {}) } : {}),
         updatedAt: now,
       };
       const released: PaymentRecord = { ...payment, status: 'released', reason, updatedAt: now };
@@ -229,8 +232,14 @@ export class Ledger {
       const session = await this.db.sessions.get(sessionId);
       if (!session) return null;
       const reservations = await this.db.payments.where('[sessionId+status]').equals([sessionId, 'reserved']).sortBy('createdAt');
-      if (reservations.some((p) => p.createdAt >= staleBefore)) return { session, changed: false };
       const now = this.now();
+      if (reservations.some((p) => p.createdAt >= staleBefore)) {
+        // Calls in flight: their settlement may already be in the remote figure, so it is not
+        // adopted now, but it is kept and shown (the popup tells a drift apart from a call in flight).
+        const noted: SessionRecord = { ...session, remoteSpent: remote.spent.toString(), remoteAt: now };
+        await this.db.sessions.put(noted);
+        return { session: noted, changed: false };
+      }
       let unexplained = remote.spent - BigInt(session.spent);
       for (const p of reservations) {
         const amount = BigInt(p.amount);
@@ -249,6 +258,9 @@ export class Ledger {
         spent: remote.spent.toString(),
         reserved: '0',
         status: session.status === 'active' && remote.spent >= BigInt(session.cap) ? 'exhausted' : session.status,
+        ...(session.status === 'active' && remote.spent >= BigInt(session.cap) ? { statusReason: 'spent_at_facilitator' } : {}),
+        remoteSpent: remote.spent.toString(),
+        remoteAt: now,
         reconciledAt: now,
         updatedAt: changed ? now : session.updatedAt,
       };
@@ -278,6 +290,40 @@ export class Ledger {
     const nowS = Math.floor(this.now() / 1000);
     const live = await this.db.sessions.where('status').anyOf('active', 'pending').toArray();
     return live.filter((s) => s.network === network && s.expiresAt > nowS && sameAddress(family, s.asset, asset) && sameAddress(family, s.spender, spender));
+  }
+
+  /** Keep what the chain said of a session's allowance and balance. */
+  async noteChain(sessionId: string, reading: { allowance: bigint; balance?: bigint }): Promise<SessionRecord | null> {
+    return this.db.transaction('rw', this.db.sessions, async () => {
+      const s = await this.db.sessions.get(sessionId);
+      if (!s) return null;
+      const updated: SessionRecord = { ...s, chainCheck: { allowance: reading.allowance.toString(), ...(reading.balance !== undefined ? { balance: reading.balance.toString() } : {}), at: this.now() } };
+      await this.db.sessions.put(updated);
+      return updated;
+    });
+  }
+
+  /** A paused session whose cause is fixed pays again. */
+  async resume(sessionId: string, reason: string): Promise<SessionRecord | null> {
+    return this.db.transaction('rw', this.db.sessions, async () => {
+      const s = await this.db.sessions.get(sessionId);
+      if (!s || s.status !== 'paused') return null;
+      const { pausedFor: _fixed, ...rest } = s;
+      const updated: SessionRecord = { ...rest, status: 'active', statusReason: reason, updatedAt: this.now() };
+      await this.db.sessions.put(updated);
+      return updated;
+    });
+  }
+
+  /** The allowance this session no longer needs was lowered in the wallet. */
+  async noteRevoke(sessionId: string, txHash: string): Promise<SessionRecord | null> {
+    return this.db.transaction('rw', this.db.sessions, async () => {
+      const s = await this.db.sessions.get(sessionId);
+      if (!s) return null;
+      const updated: SessionRecord = { ...s, revokeTx: txHash, updatedAt: this.now() };
+      await this.db.sessions.put(updated);
+      return updated;
+    });
   }
 
   /** Store a session just opened (active, or pending its registration). */

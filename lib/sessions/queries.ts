@@ -9,7 +9,7 @@ export interface SessionsPage {
   endedCount: number;
 }
 
-const LIVE: SessionStatus[] = ['active', 'pending'];
+const LIVE: SessionStatus[] = ['active', 'paused', 'pending'];
 
 /**
  * Reads only what it shows (newest first), through the [status+createdAt] index, so the popup

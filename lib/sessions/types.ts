@@ -47,6 +47,15 @@ export interface SessionRecord {
   updatedAt: number;
   /** Last time `spent` was aligned with the facilitator's view. */
   reconciledAt?: number;
+  /** While `paused`: the amount of the payment that failed on chain (what the chain must cover again). */
+  pausedFor?: string;
+  /** The transaction that lowered the allowance when the session ended (offered, never silent). */
+  revokeTx?: string;
+  /** What the chain said last: the allowance the spender has and the payer's balance (base units), and when. */
+  chainCheck?: { allowance: string; balance?: string; at: number };
+  /** The facilitator's own figure for spent, and when it was read (kept even when not yet adopted). */
+  remoteSpent?: string;
+  remoteAt?: number;
 }
 
 export interface PaymentRecord {
@@ -111,6 +120,9 @@ export function toPublicView(s: SessionRecord): PublicSessionView {
     perCallMax: s.perCallMax,
     expiresAt: s.expiresAt,
     status: s.status,
+    ...(s.statusReason ? { statusReason: s.statusReason } : {}),
+    ...(s.remoteSpent !== undefined && s.remoteAt !== undefined ? { facilitatorSpent: s.remoteSpent, checkedAt: s.remoteAt } : {}),
+    ...(s.chainCheck ? { onChain: { ...s.chainCheck } } : {}),
     createdAt: s.createdAt,
   };
 }

@@ -12,6 +12,10 @@ function fakeStorage() {
       for (const [k, v] of Object.entries(items)) data[`${name}:${k}`] = v;
       for (const l of listeners) l(items, name);
     },
+    remove: async (k: string) => {
+      delete data[`${name}:${k}`];
+      for (const l of listeners) l({ [k]: { oldValue: undefined } }, name);
+    },
   });
   const ports: StoragePorts = { local: area('local'), session: area('session'), onChanged: { addListener: (fn) => void listeners.push(fn) } };
   return { ports, data, reads: () => reads, change: (c: Record<string, unknown>) => listeners.forEach((l) => l(c, 'local')) };
@@ -30,5 +34,18 @@ describe('the settings store', () => {
     s.data['local:settings'] = { preemptive: true };
     s.change({ settings: {} });
     expect((await store.get()).preemptive).toBe(true);
+  });
+});
+
+describe('the settings store, reset ("clear all my data")', () => {
+  it('removes the stored settings and reads back the defaults, after a write in flight lands', async () => {
+    const s = fakeStorage();
+    const store = createSettingsStore(s.ports);
+    const write = store.update({ preemptive: false, rpc: { 'eip155:1': 'https://rpc.example' } });
+    const reset = store.reset();
+    await write;
+    expect(await reset).toEqual(await createSettingsStore(fakeStorage().ports).get());
+    expect('local:settings' in s.data).toBe(false);
+    expect((await store.get()).rpc).toEqual({});
   });
 });

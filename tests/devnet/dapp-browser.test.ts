@@ -5,21 +5,19 @@
  * PAYMENT-SIGNATURE after a CORS preflight, and the no-CORS route is unreadable from a page.
  * The extension itself is exercised by the e2e suite; this is the dapp's and the API's half.
  */
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../devnet/stack';
+import { browserPath } from '../../scripts/browser.mjs';
 import { balanceOf, openSession } from './support/sessions';
 
-const CHROMIUM = process.env.CHROME_PATH || '/usr/bin/chromium';
 let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; set CHROME_PATH`);
   [stack, browser] = await Promise.all([
     startStack({ quiet: true, userCount: 1 }),
-    chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
+    chromium.launch({ executablePath: browserPath('chromium'), args: ['--no-sandbox'] }),
   ]);
 });
 afterAll(async () => {

@@ -30,7 +30,7 @@ describe('demo dapp', () => {
       rpcUrl: stack.chain.rpcUrl,
       token: { address: stack.token.address, symbol: 'USDC', decimals: 6, name: stack.token.name, version: '2' },
       recipient: stack.api.recipient,
-      paths: { chat: '/api/chat', cheap: '/api/slot', v1: '/api/v1/fortune', nocors: '/api/nocors/slot' },
+      paths: { chat: '/api/chat', cheap: '/api/slot', v1: '/api/v1/fortune', nocors: '/api/nocors/slot', hidden: '/api/hidden/slot' },
       prices: { chat: '100000', cheap: '10000', v1: '50000', nocors: '10000' },
       session: { cap: '1.00', expiresIn: 3600 },
     });

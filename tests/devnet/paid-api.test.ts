@@ -56,7 +56,7 @@ describe('402 challenge', () => {
         },
       },
     ]);
-    expect(stack.api.prices).toEqual({ chat: 100_000n, cheap: 10_000n, v1: 50_000n, nocors: 10_000n });
+    expect(stack.api.prices).toEqual({ chat: 100_000n, cheap: 10_000n, v1: 50_000n, nocors: 10_000n, hidden: 10_000n });
   });
 
   it('lets another origin send payment headers and read the x402 response headers (CORS)', async () => {
@@ -86,6 +86,22 @@ describe('402 challenge', () => {
     for (const r of [preflight, res]) {
       for (const name of r.headers.keys()) expect(name).not.toMatch(/^access-control-/);
     }
+  });
+
+  it('the hidden-headers route allows every origin but exposes nothing and allows only Content-Type on preflight', async () => {
+    const url = stack.api.url + stack.api.paths.hidden;
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://page.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'payment-signature' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('Content-Type');
+    const res = await fetch(url, { headers: { Origin: 'http://page.example' } });
+    expect(res.status).toBe(402);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-expose-headers')).toBeNull();
+    expect(paymentRequiredOf(res)?.accepts[0]).toMatchObject({ scheme: 'session', amount: '10000' });
   });
 
   it('pins @x402/express 2.27: a browser navigation gets the HTML paywall AND the PAYMENT-REQUIRED header', async () => {

@@ -2,16 +2,19 @@ import { HELLO_EVENT, RELAY_UP_EVENT, replyEvent, requestEvent } from '../../lib
 import { createPageApi } from '../../lib/inpage/api';
 import { openChannel } from '../../lib/inpage/channel';
 import { captureNatives } from '../../lib/inpage/natives';
-import { createPayingFetch } from '../../lib/inpage/paying-fetch';
+import { createPaying } from '../../lib/inpage/paying-fetch';
+import { installPayingXhr, type XhrWindow } from '../../lib/inpage/paying-xhr';
 import { parsePageRequest, SECRET_SHAPE } from '../../lib/messaging/relay-shape';
 import type { PageRouter } from '../../lib/background/router';
 import type { PageCaller } from '../../lib/background/sender';
+import { ProgressEventStandIn, XhrStandIn } from './xhr';
 
 /**
  * A page in Node: the real MAIN-world modules on an EventTarget standing in for `window`, and a
- * relay that forwards to a real PageRouter with the caller fixed as the browser would set it.
+ * relay that forwards to a real PageRouter with the caller fixed as the browser would set it. Its
+ * `XMLHttpRequest` is the paying wrapper over an XHR stand-in (tests/support/xhr.ts).
  */
-export function testPage(router: PageRouter, origin: string, opts: { tabId?: number; frameId?: number } = {}) {
+export function testPage(router: Pick<PageRouter, 'handle'>, origin: string, opts: { tabId?: number; frameId?: number } = {}) {
   const win = new EventTarget() as unknown as Window & typeof globalThis;
   const caller: PageCaller = { kind: 'page', origin, tabId: opts.tabId ?? 1, frameId: opts.frameId ?? 0 };
   const events: { event: string; data: any }[] = [];
@@ -42,13 +45,17 @@ export function testPage(router: PageRouter, origin: string, opts: { tabId?: num
   const n = captureNatives(globalThis as typeof globalThis);
   const channel = openChannel(n, win);
   let emit: (e: any, d: unknown) => void = () => undefined;
-  const fetch = createPayingFetch({ n, channel, emit: (e, d) => emit(e, d) });
+  const paying = createPaying({ n, channel, emit: (e, d) => emit(e, d) });
+  const fetch = paying.fetch;
+  const xhrWin: XhrWindow = { XMLHttpRequest: XhrStandIn as unknown as typeof XMLHttpRequest, ProgressEvent: ProgressEventStandIn as unknown as typeof ProgressEvent, Event, AbortController };
+  installPayingXhr(xhrWin, n, paying);
   const page = createPageApi(n, channel, fetch);
   emit = page.emit;
   for (const e of ['payment', 'paymentFailed', 'sessionChanged'] as const) page.api.on(e, (data: any) => events.push({ event: e, data }));
   return {
     api: page.api,
     fetch,
+    XMLHttpRequest: xhrWin.XMLHttpRequest!,
     events,
     sentToBackground,
     caller,

@@ -25,3 +25,7 @@ export async function readErc20Allowance(rpcUrl: string, asset: string, owner: s
     args: [owner as `0x${string}`, spender as `0x${string}`],
   });
 }
+
+export async function readErc20Balance(rpcUrl: string, asset: string, owner: string): Promise<bigint> {
+  return client(rpcUrl).readContract({ address: asset as `0x${string}`, abi: ERC20_ABI, functionName: 'balanceOf', args: [owner as `0x${string}`] });
+}

@@ -39,7 +39,8 @@ export const stellarChain: ChainAdapter = {
   async readAllowance(rpcUrl, asset, owner, spender) {
     return (await new SorobanReader({ rpcUrl }).readAllowance(asset, owner, spender)).amount;
   },
-  approveRequest: sacApproveRequest,
+  readBalance: (rpcUrl, asset, owner) => new SorobanReader({ rpcUrl }).readBalance(asset, owner),
+  approveRequest: (input) => sacApproveRequest(input),
   verifyWallet: verifySacApprove,
   signer: { file: '/signer-stellar.js', entry: 'stellar' },
 };

@@ -1,5 +1,6 @@
 import type { WalletRequest, WalletResult } from '../types';
 import type { StellarApproveRequest } from './approve';
+import { ledgersFor } from './expiry';
 import { SorobanReader } from './reader';
 import { decodeTransactionEnvelope, fromBase64, OP_INVOKE_HOST_FUNCTION, XdrError, type ScVal } from './xdr';
 
@@ -13,9 +14,10 @@ const isAddress = (v: ScVal | undefined, kind: 'account' | 'contract', id: strin
  *   - the RPC serves the request's network (its passphrase), so "on chain" means that network;
  *   - `getTransaction(txHash)` is SUCCESS, and its envelope is one `InvokeHostFunction` sourced by
  *     the reported payer (no muxed id) calling `approve(from = payer, spender, amount,
- *     expiration_ledger)` on the asked asset with exactly the asked spender, amount and ledger;
+ *     expiration_ledger)` on the asked asset with exactly the asked spender, amount and ledger (or,
+ *     when the request left the ledger to the chunk, one no later than the seconds asked);
  *   - the allowance payer → spender now lives until that ledger and holds at most that amount
- *     (less only if a session sharing the spender was already paid from it).
+ *     (less only if a session sharing the spender was already paid from it); a revoke (0) reads 0.
  * Null when all hold; otherwise why not. Throws when the chain cannot be read or the transaction
  * is not visible yet, so the caller retries.
  */
@@ -50,10 +52,20 @@ export async function verifySacApprove(rpcUrl: string, request: WalletRequest, r
   if (!isAddress(from, 'account', result.user)) return 'the approve is not from the reported payer';
   if (!isAddress(spender, 'account', req.spender)) return 'the approve names another spender';
   if (amount?.type !== 'i128' || amount.value !== BigInt(req.amount)) return `the approve is for ${amount?.type === 'i128' ? amount.value : '?'}, not ${req.amount}`;
-  if (expiration?.type !== 'u32' || expiration.value !== req.expirationLedger) return `the approve expires at ledger ${expiration?.type === 'u32' ? expiration.value : '?'}, not ${req.expirationLedger}`;
+  if (expiration?.type !== 'u32') return 'the approve has no expiration ledger';
+  if (req.expirationLedger !== undefined) {
+    if (expiration.value !== req.expirationLedger) return `the approve expires at ledger ${expiration.value}, not ${req.expirationLedger}`;
+  } else {
+    // The chunk chose the ledger from its RPC's latest (before the approve landed): never later
+    // than the seconds asked from the ledger the approve landed in.
+    const latestAllowed = tx.ledger + ledgersFor(Math.max(1, req.expiresInSeconds ?? 1));
+    if (expiration.value > latestAllowed) return `the approve expires at ledger ${expiration.value}, later than the ${req.expiresInSeconds ?? 0} s asked`;
+  }
 
   const allowance = await reader.readAllowance(req.asset, result.user, req.spender);
-  if (allowance.liveUntilLedger !== req.expirationLedger || allowance.storedAmount > BigInt(req.amount) || allowance.amount === 0n) {
+  const approved = BigInt(req.amount);
+  if (approved === 0n) return allowance.amount === 0n ? null : `the allowance still reads ${allowance.amount}: another approve replaced the revoke`;
+  if (allowance.liveUntilLedger !== expiration.value || allowance.storedAmount > approved || allowance.amount === 0n) {
     return `the allowance now reads ${allowance.storedAmount} until ledger ${allowance.liveUntilLedger ?? 'none'}: another approve replaced it, or it has expired`;
   }
   return null;

@@ -96,7 +96,8 @@ function checkRequest(req: StellarSignRequest): { amount: bigint; timeoutMs: num
   }
   let amount: bigint;
   try {
-    amount = parseBaseUnits(req.amount, { min: 1n, max: I128_MAX });
+    // 0 is a revoke (lowering the allowance when a session ends).
+    amount = parseBaseUnits(req.amount, { min: 0n, max: I128_MAX });
   } catch (err) {
     throw invalid(`amount: ${(err as Error).message}`);
   }

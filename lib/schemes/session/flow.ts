@@ -146,6 +146,8 @@ export function sessionOn(rules: SessionChainRules): SchemeOnChain {
       }
     },
 
-    statusFor: (reason) => (reason === 'session_expired' ? 'expired' : reason === 'session_not_found' ? 'failed' : undefined),
+    // A transfer that failed on chain will fail again until the allowance or balance is fixed: pause
+    // (no more attempts) rather than fail each call; a forgotten session is gone for good.
+    statusFor: (reason) => (reason === 'session_expired' ? 'expired' : reason === 'session_not_found' ? 'failed' : reason === 'onchain_transfer_failed' ? 'paused' : undefined),
   };
 }

@@ -1,7 +1,7 @@
 import { StrKey } from '@stellar/stellar-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStellarStack, type StellarStack } from '../../../devnet/stellar/stack';
-import { stellarChain, I128_MAX } from '../../../lib/chains/stellar';
+import { I128_MAX, sacApproveRequest, stellarChain } from '../../../lib/chains/stellar';
 import { resolveNetwork } from '../../../lib/chains/networks';
 import { chainFor } from '../../../lib/chains/registry';
 import { addr, i128, invoke, u32 } from '../../devnet/stellar/support/stellar';
@@ -52,8 +52,12 @@ describe('the Stellar chain adapter', () => {
       amount: '10000000',
       expirationLedger: 1234,
     });
-    expect(() => stellarChain.approveRequest(base)).toThrow(/expiration ledger/);
+    // No ledger read (an allowance changed from the popup): the seconds left, for the chunk to turn into ledgers.
+    expect(sacApproveRequest(base, 2_000_000_000 - 600)).toMatchObject({ expiresInSeconds: 600 });
+    expect(sacApproveRequest({ ...base, amount: 0n }, 2_000_000_100)).toMatchObject({ amount: '0', expiresInSeconds: 1 });
     expect(() => stellarChain.approveRequest({ ...base, expiresAtHeight: 1234, amount: I128_MAX + 1n })).toThrow(/i128/);
+    expect(() => stellarChain.approveRequest({ ...base, expiresAtHeight: 1234, amount: -1n })).toThrow(/i128/);
+    expect(() => stellarChain.approveRequest({ ...base, expiresAtHeight: 2 ** 32 })).toThrow(/u32/);
     expect(() => stellarChain.approveRequest({ ...base, expiresAtHeight: 1234, spender: MUXED })).toThrow(/muxed/);
     expect(() => stellarChain.approveRequest({ ...base, expiresAtHeight: 1234, asset: stellar.facilitator.address })).toThrow(/contract/);
   });
@@ -86,5 +90,21 @@ describe('the Stellar chain adapter', () => {
     // A later approve replaced the allowance: the first one no longer backs a session.
     await invoke(stellar.rpc.url, stellar.passphrase, payer, stellar.asset.contractId, 'approve', [addr(payer.publicKey), addr(spender), i128(1n), u32(expirationLedger + 5)]);
     expect(await verify(request, { user: payer.publicKey, txHash: hash })).toMatch(/another approve replaced it/);
+  });
+
+  it('verifies a request that left the ledger to the chunk (bounded by the seconds asked), and a revoke to 0', async () => {
+    const payer = stellar.createPayer();
+    const spender = stellar.facilitator.address;
+    const network = resolveNetwork('stellar:local')!;
+    const now = Math.floor(Date.now() / 1000);
+    const request = sacApproveRequest({ network, asset: stellar.asset.contractId, spender, amount: 3n, expiresAt: now + 100 }, now);
+    const approveTo = async (amount: bigint, ledger: number) => (await invoke(stellar.rpc.url, stellar.passphrase, payer, stellar.asset.contractId, 'approve', [addr(payer.publicKey), addr(spender), i128(amount), u32(ledger)])).hash;
+    const verify = (req: object, txHash: string) => stellarChain.verifyWallet(stellar.rpc.url, req as never, { user: payer.publicKey, txHash });
+    // 100 s is 20 ledgers from the latest the chunk saw (one before the approve lands).
+    expect(await verify(request, await approveTo(3n, stellar.ledger.latestSequence + 20))).toBeNull();
+    expect(await verify(request, await approveTo(3n, stellar.ledger.latestSequence + 500))).toMatch(/later than the 100 s asked/);
+    const revoke = sacApproveRequest({ network, asset: stellar.asset.contractId, spender, amount: 0n, expiresAt: now }, now);
+    expect(await verify(revoke, await approveTo(0n, stellar.ledger.latestSequence + 1))).toBeNull();
+    expect(stellar.allowance(payer.publicKey).amount).toBe(0n);
   });
 });

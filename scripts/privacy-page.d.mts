@@ -1,0 +1,1 @@
+export function renderPrivacy(markdown: string): string;
