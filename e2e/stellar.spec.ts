@@ -140,7 +140,10 @@ test.describe('Stellar: a session paid from one SAC approve signed in Freighter'
     expect(await first).toMatchObject({ ok: false, code: 4001, reason: 'user_rejected' });
     await dapp.waitForTimeout(3_100); // the short cooldown after a rejection
     const bare = dapp.evaluate(async (u) => (await fetch(u)).status, stack.api.url + stack.api.stellar!.paths.cheap);
-    await (await approvalWindow()).getByTestId('reject').click();
+    const win = await approvalWindow();
+    await expect(win.getByTestId('approval-price')).toHaveText('0.01 USDC');
+    // The window closes itself on Reject, so the click may outlive its page.
+    await win.getByTestId('reject').click().catch(() => undefined);
     expect(await bare).toBe(402);
     expect(freighter.signatureCount).toBe(0);
     expect(freighter.requests).not.toContain('REQUEST_ACCESS');
@@ -218,12 +221,13 @@ test.describe('Stellar: a session paid from one SAC approve signed in Freighter'
   test('options: the Stellar networks are listed with their default Soroban RPC, and the devnet one is overridden', async ({ ext, stack }) => {
     const options = await ext.context.newPage();
     await options.goto(`chrome-extension://${ext.extensionId}/options.html`);
-    for (const [label, rpc] of [
-      ['Stellar Testnet', 'https://soroban-testnet.stellar.org'],
-      ['Stellar stellar:pubnet', 'https://soroban-rpc.mainnet.stellar.gateway.fm'],
+    for (const [network, label, rpc] of [
+      ['stellar:testnet', 'Stellar Testnet', 'https://soroban-testnet.stellar.org'],
+      ['stellar:pubnet', 'Stellar', 'https://soroban-rpc.mainnet.stellar.gateway.fm'],
     ] as const) {
-      await expect(options.getByLabel(label)).toHaveAttribute('placeholder', rpc);
+      await expect(options.getByTestId(`opt-rpc-${network}`)).toHaveAttribute('placeholder', rpc);
+      await expect(options.getByLabel(`Read-only RPC URL for ${label} (${network})`)).toHaveValue('');
     }
-    await expect(options.getByLabel('Stellar (local)')).toHaveValue(stack.stellar.rpc.url);
+    await expect(options.getByTestId('opt-rpc-stellar:local')).toHaveValue(stack.stellar.rpc.url);
   });
 });
