@@ -97,6 +97,11 @@ test.describe('Stellar: a session paid from one SAC approve signed in Freighter'
     await expect(card.getByTestId('session-spent')).toContainText('1.00 USDC of 1.00 USDC');
     await expect(card.getByTestId('session-cap')).toHaveAttribute('data-units', '10000000');
     await expect(popup.getByTestId('popup')).toContainText('Stellar (local)');
+    // Its history: the ten settled calls, in Stellar units.
+    await popup.getByRole('button', { name: 'Show payments' }).click();
+    const history = popup.getByTestId('payment-history').locator('li');
+    await expect(history).toHaveCount(10);
+    await expect(history.first()).toContainText('0.10 USDC · settled');
     await popup.screenshot({ path: testInfo.outputPath('stellar-popup.png') });
 
     // Past the cap: the original 402 and the reason as an event.
