@@ -11,7 +11,7 @@
  * If any component fails to start (a busy port, say), the ones already running are stopped
  * before the error is rethrown, so nothing is left holding a port.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Express } from 'express';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import { startPaidApi, type ApiPaths, type ApiPrices, type PaidApiHandle, type P
 import type { StellarPaidApiInfo, StellarPaidRoutesOptions } from './api/stellar-routes';
 import type { UPTO_PATHS } from './api/upto-routes';
 import { startChain } from './chain';
-import { startDapp } from './dapp/server';
+import { startDapp, type DappConfig } from './dapp/server';
 import { BadOptionError } from './errors';
 import { publicClientFor } from './evm';
 import { startExactFacilitator } from './exact/server';
@@ -111,6 +111,8 @@ export interface StackFacilitator {
   stop(): Promise<void>;
   /** Starts it again on the same port and ledger (no-op while running). */
   start(): Promise<void>;
+  /** Restarts it on the same port with an empty ledger: every session it knew is gone. */
+  loseDatabase(): Promise<void>;
   /** The options to pass to `startFacilitator` to run an equivalent one yourself. */
   options: FacilitatorOptions & { port: number };
 }
@@ -239,6 +241,14 @@ async function restartableFacilitator(options: FacilitatorOptions, stoppers: Sto
       if (handle) return;
       handle = await startFacilitator(first.options);
     },
+    async loseDatabase() {
+      // A facilitator redeployed without its volume: same address and port, no sessions.
+      const h = handle;
+      handle = null;
+      await h?.stop();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${first.dbPath}${suffix}`, { force: true });
+      handle = await startFacilitator(first.options);
+    },
   };
 }
 
@@ -270,6 +280,8 @@ interface ServicesOptions {
   /** Extra paid routes (Solana) on the same paid API. */
   mounts?: { mount(app: Express): void }[];
   stellar?: StellarPaidRoutesOptions;
+  /** The Solana terms for the demo dapp's chain picker. */
+  dappSolana?: DappConfig['solana'];
 }
 
 /** Facilitator → paid API → demo dapp, the same on the local chain and on a remote one. */
@@ -336,6 +348,7 @@ async function startServices(
             },
           }
         : {}),
+      ...(o.dappSolana ? { solana: o.dappSolana } : {}),
     },
   });
   stoppers.push(dapp.stop);
@@ -351,8 +364,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = dataDirOf(opts.dataDir);
   const accounts = devAccounts(userCount);
   const stoppers: Stopper[] = [];
+  // The Stellar half starts beside the EVM one (loading stellar-sdk takes seconds on a busy
+  // machine); it is awaited, and its stop registered, before the paid API that serves its routes.
+  let stellarStarting: Promise<StellarStack> | null = null;
 
   try {
+    if (opts.stellar) {
+      const stellarOpts = typeof opts.stellar === 'object' ? opts.stellar : {};
+      // Loaded only when asked: stellar-sdk is heavy and EVM-only stacks do not need it.
+      stellarStarting = import('./stellar/stack').then(({ startStellarStack }) =>
+        startStellarStack({ ...stellarOpts, host, ports: { rpc: ports.stellarRpc ?? 0, facilitator: ports.stellarFacilitator ?? 0 }, dataDir, quiet }),
+      );
+      // Awaited below; until then a failure must not surface as an unhandled rejection.
+      stellarStarting.catch(() => undefined);
+    }
     const chain = await startChain({ host, port: ports.chain ?? 0, chainId, accountCount: 3 + userCount });
     stoppers.push(chain.stop);
 
@@ -402,16 +427,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
 
     let stellar: StellarStack | undefined;
-    if (opts.stellar) {
-      // Loaded only when asked: stellar-sdk is heavy and EVM-only stacks do not need it.
-      const { startStellarStack } = await import('./stellar/stack');
-      stellar = await startStellarStack({
-        ...(typeof opts.stellar === 'object' ? opts.stellar : {}),
-        host,
-        ports: { rpc: ports.stellarRpc ?? 0, facilitator: ports.stellarFacilitator ?? 0 },
-        dataDir,
-        quiet,
-      });
+    if (stellarStarting) {
+      const pending = stellarStarting;
+      stellarStarting = null;
+      stellar = await pending;
       stoppers.push(stellar.stop);
     }
 
@@ -422,6 +441,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         quiet,
         prices: opts.prices,
         mounts: solanaRoutes ? [solanaRoutes] : undefined,
+        dappSolana:
+          solana && solanaRoutes
+            ? {
+                network: solana.network,
+                facilitatorUrl: solana.facilitator.url,
+                rpcUrl: solana.rpc.url,
+                token: { address: solana.mint.address, symbol: 'USDC', decimals: solana.mint.decimals },
+                recipient: solana.recipient.address,
+                paths: solanaRoutes.paths,
+                prices: { chat: solanaRoutes.prices.chat.toString(), cheap: solanaRoutes.prices.cheap.toString() },
+              }
+            : undefined,
         rpcUrl: chain.rpcUrl,
         chainId,
         network: chain.network,
@@ -465,6 +496,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     };
   } catch (err) {
     await stopAll(stoppers).catch(() => {});
+    // The Stellar half may still be starting (or have started) beside a failed EVM half.
+    if (stellarStarting) await (stellarStarting as Promise<StellarStack>).then((s) => s.stop(), () => undefined);
     throw err;
   }
 }

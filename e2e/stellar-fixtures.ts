@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { startStack, type Stack } from '../devnet/stack';
 import type { StellarStack } from '../devnet/stellar/stack';
 import { expect, securityRow, test as base } from './fixtures';
-import { configureExtension, configureStellar } from './fixtures-config';
+import { configureExtension } from './fixtures-config';
 import { launchWithExtension, type ExtensionBrowser } from './support/extension';
 import { FreighterStandIn } from './support/freighter-wallet';
 
@@ -42,7 +42,6 @@ export const test = base.extend<StellarFixtures & { ext: ExtensionBrowser }, { s
   ext: async ({ stack }, use) => {
     const ext = await launchWithExtension();
     await configureExtension(ext, stack);
-    await configureStellar(ext, stack.stellar);
     await use(ext);
     await ext.close();
   },

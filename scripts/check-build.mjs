@@ -19,12 +19,21 @@ if (!relay) problems.push('no isolated-world relay content script in the manifes
 for (const c of scripts) for (const js of c.js ?? []) if (/signer/.test(js)) problems.push(`wallet signer is a manifest content script: ${js}`);
 if (main && main.run_at !== 'document_start') problems.push(`MAIN-world script runs at ${main.run_at}, not document_start`);
 const signers = readdirSync(dir).filter((f) => /^signer-[a-z0-9]+\.js$/.test(f)).sort();
-for (const family of ['evm', 'stellar']) if (!signers.includes(`signer-${family}.js`)) problems.push(`signer-${family}.js (the lazily injected ${family} wallet chunk) is missing`);
+for (const family of ['evm', 'stellar', 'solana']) if (!signers.includes(`signer-${family}.js`)) problems.push(`signer-${family}.js (the lazily injected ${family} wallet chunk) is missing`);
 // The wallet libraries stay out of the background bundle: they are the signer chunks' business.
-// Stellar: '@stellar' (the SDK's package name, in its bundled error texts), 'js-stellar-sdk' (its
+// Solana: Wallet Standard's event and feature names, and a web3.js error text, survive minification.
+const SOLANA_MARKERS = ['wallet-standard:app-ready', 'wallet-standard:register-wallet', 'solana:signTransaction', 'solana:signMessage', 'Invalid public key input'];
+// Stellar: '@stellar' (the SDK's package name, in its bundled texts), 'js-stellar-sdk' (its
 // client-name header) and freighter-api's message tag; the background reads Soroban without them.
+const STELLAR_MARKERS = ['@stellar', 'js-stellar-sdk', 'FREIGHTER_EXTERNAL_MSG'];
 const background = existsSync(join(dir, 'background.js')) ? readFileSync(join(dir, 'background.js'), 'utf8') : '';
-for (const marker of ['@wagmi/core', 'wagmi', 'freighter', 'FREIGHTER_EXTERNAL_MSG', '@stellar', 'js-stellar-sdk', 'StandardWalletAdapter']) if (background.includes(marker)) problems.push(`background.js contains wallet code (${marker})`);
+for (const marker of ['@wagmi/core', 'wagmi', 'freighter', 'StandardWalletAdapter', ...SOLANA_MARKERS, ...STELLAR_MARKERS]) if (background.includes(marker)) problems.push(`background.js contains wallet code (${marker})`);
+// The markers must mean something: each chunk itself carries them.
+const chunk = (family) => (signers.includes(`signer-${family}.js`) ? readFileSync(join(dir, `signer-${family}.js`), 'utf8') : '');
+const solanaChunk = chunk('solana');
+if (solanaChunk && !solanaChunk.includes('wallet-standard:app-ready')) problems.push('signer-solana.js lacks Wallet Standard discovery: the background check above would prove nothing');
+const stellarChunk = chunk('stellar');
+if (stellarChunk && !STELLAR_MARKERS.every((m) => stellarChunk.includes(m))) problems.push('signer-stellar.js lacks the stellar-sdk / freighter-api markers: the background check above would prove nothing');
 
 const size = (file) => {
   const buf = readFileSync(join(dir, file));

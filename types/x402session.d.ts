@@ -143,6 +143,8 @@ export type X402Reason =
   | 'approval_not_verified'
   | 'document_gone'
   | 'unsupported_request'
+  | 'choose_wallet'
+  | 'rpc_unreachable'
   | 'invalid_request'
   | 'invalid_params'
   | 'unsupported_method'

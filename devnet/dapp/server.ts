@@ -26,6 +26,16 @@ export interface DappConfig {
   session: { cap: string; expiresIn: number };
   /** The Stellar half, when the stack runs it: the page's chain picker offers it. */
   stellar?: DappStellarConfig;
+  /** The Solana terms, when the devnet runs its Solana half (the page's chain picker offers it). */
+  solana?: {
+    network: string;
+    facilitatorUrl: string;
+    rpcUrl: string;
+    token: { address: string; symbol: string; decimals: number };
+    recipient: string;
+    paths: { chat: string; cheap: string };
+    prices: { chat: string; cheap: string };
+  };
 }
 
 export interface DappStellarConfig {

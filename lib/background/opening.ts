@@ -203,13 +203,21 @@ export class Opening {
   private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, input: OpenInput): Promise<SessionRecord> {
     // The chain says why an address is unusable when it can (e.g. Stellar's muxed M… accounts).
     const why = (v: string, role: AddressRole) => (chain.addressProblem?.(v, role) ? `: ${chain.addressProblem(v, role)}` : '');
-    if (!chain.isAddress(input.recipient, 'account')) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `recipient is not a valid address for this network${why(input.recipient, 'account')}.`);
+    // A family may be stricter about who can be paid (Solana: a wallet key, not a PDA or a program).
+    const payable = chain.isRecipient ? chain.isRecipient(input.recipient) : chain.isAddress(input.recipient, 'account');
+    if (!payable) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `recipient is not a valid address for this network${why(input.recipient, 'account')}.`);
     if (!chain.isAddress(input.asset, 'token')) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `asset is not a valid token address for this network${why(input.asset, 'token')}.`);
-    // Families whose token amounts are bounded by the chain (Stellar: i128) refuse a larger cap up front.
-    if (chain.maxAmount !== undefined && input.cap > chain.maxAmount) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'cap is larger than a token amount on this network can be.');
+    // ... and about amounts (SPL: u64, Stellar: i128): a cap or price the token cannot carry never reaches the window.
+    if (chain.maxAmount !== undefined && (input.cap > chain.maxAmount || (input.price ?? 0n) > chain.maxAmount)) {
+      throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'The amount is larger than this token can hold.');
+    }
     const { approvals } = this.deps;
     const promptId = randomId();
-    const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step));
+    const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step), (wallets) => {
+      // Several wallets in the page: the person picks one in this approval window.
+      if (!approvals.chooseWallet) throw new WalletError(RpcCode.Disconnected, 'choose_wallet', reasonMessage('choose_wallet'));
+      return approvals.chooseWallet(promptId, wallets);
+    });
     const proposal = await this.propose(caller, impl, ctx, input);
     const prompt: ApprovalPrompt = {
       id: promptId,

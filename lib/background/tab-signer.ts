@@ -64,5 +64,7 @@ export function outcomeOf(raw: unknown): WalletResult {
   // The code follows from our reason (lib/messaging/reasons.ts), not from the page world's number;
   // a reason without one keeps the old mapping of the chunk's code.
   const code = (signerReasonCode(reason) as RpcCode | undefined) ?? (out.code === 4001 ? RpcCode.UserRejected : out.code === 4900 ? RpcCode.Disconnected : RpcCode.Internal);
-  throw new WalletError(code, reason, String(out.message ?? 'The wallet failed.').slice(0, 300));
+  // Several wallets: their names (page-supplied text) go to the approval window for the person to pick.
+  const choices = reason === 'choose_wallet' && Array.isArray(out.choices) ? [...new Set(out.choices.filter((c): c is string => typeof c === 'string' && c.length > 0 && c.length <= 64))].slice(0, 8) : [];
+  throw new WalletError(code, reason, String(out.message ?? 'The wallet failed.').slice(0, 300), choices.length > 0 ? { choices } : undefined);
 }

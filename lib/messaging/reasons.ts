@@ -72,6 +72,8 @@ export const REASONS = {
   approval_not_verified: 'The chain does not show the approval that was asked for; nothing was stored.',
   document_gone: 'The page that asked is gone (it navigated or closed); nothing was signed.',
   unsupported_request: 'The wallet signer does not know this request.',
+  choose_wallet: 'Several wallets are installed on this page; the person has to choose one.',
+  rpc_unreachable: "The chain's RPC could not be read; check the RPC setting for this network.",
   // Requests from pages and extension pages.
   invalid_request: 'Malformed request.',
   invalid_params: 'Invalid parameters.',

@@ -81,8 +81,6 @@ describe('opening: what the window is asked, and what is refused first', () => {
     let asked = 0;
     const { service } = testService({ approvals: { request: async () => (asked++, Promise.reject(new Error('no'))) }, facilitator: stub.facilitator });
     await expect(service.opening.requestSession(A, { ...params, scheme: 'nope' })).rejects.toMatchObject({ code: 4200, reason: 'unsupported_scheme' });
-    // Solana's networks are recognised (labelled) but have no adapter here yet: not payable.
-    await expect(service.opening.requestSession(A, { ...params, network: 'solana:devnet', asset: '4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU' })).rejects.toMatchObject({ code: 4200, reason: 'unsupported_network' });
     await expect(service.opening.requestSession(A, { ...params, network: 'eip155:0' })).rejects.toMatchObject({ code: 4200, reason: 'unsupported_network' });
     expect(asked).toBe(0);
     expect(stub.calls).toHaveLength(0);
@@ -99,7 +97,7 @@ describe('opening: what the window is asked, and what is refused first', () => {
     await expect(service.opening.requestSession(A, { ...stellar, recipient: stellar.recipient.toLowerCase() })).rejects.toMatchObject({ reason: 'invalid_params', message: expect.stringMatching(/upper case/) });
     await expect(service.opening.requestSession(A, { ...stellar, asset: stellar.recipient })).rejects.toMatchObject({ reason: 'invalid_params' });
     // Beyond i128 (2^127 - 1 base units of a 7-decimal token).
-    await expect(service.opening.requestSession(A, { ...stellar, cap: '17014118346046923173168730371588.4105728' })).rejects.toMatchObject({ reason: 'invalid_params', message: expect.stringMatching(/larger than a token amount/) });
+    await expect(service.opening.requestSession(A, { ...stellar, cap: '17014118346046923173168730371588.4105728' })).rejects.toMatchObject({ reason: 'invalid_params', message: expect.stringMatching(/larger than this token can hold/) });
     expect(asked).toBe(0);
     expect(stub.calls).toHaveLength(0);
   });

@@ -54,6 +54,7 @@ describe('demo dapp', () => {
       'slot-reels',
       'install-hint',
       'status',
+      'chain-picker',
     ]) {
       expect(html).toContain(`data-testid="${id}"`);
     }

@@ -15,7 +15,17 @@ function fakeBuild(files: Record<string, string>): string {
       { matches: ['<all_urls>'], js: ['content-scripts/relay.js'] },
     ],
   };
-  const all = { 'manifest.json': JSON.stringify(manifest), 'content-scripts/inpage.js': 'void 0', 'content-scripts/relay.js': 'void 0', 'background.js': 'void 0', 'signer-evm.js': 'void 0', 'signer-stellar.js': 'void 0', ...files };
+  const all = {
+    'manifest.json': JSON.stringify(manifest),
+    'content-scripts/inpage.js': 'void 0',
+    'content-scripts/relay.js': 'void 0',
+    'background.js': 'void 0',
+    'signer-evm.js': 'void 0',
+    // The chunks carry what the background must not: the check refuses markers that prove nothing.
+    'signer-stellar.js': 'var a="@stellar/stellar-sdk",b="js-stellar-sdk",c="FREIGHTER_EXTERNAL_MSG_REQUEST";',
+    'signer-solana.js': 'var a="wallet-standard:app-ready";',
+    ...files,
+  };
   for (const [name, text] of Object.entries(all)) writeFileSync(join(dir, name), text);
   return dir;
 }
@@ -35,6 +45,12 @@ describe('scripts/check-build.mjs', () => {
       expect(r.status, leak).toBe(1);
       expect(r.stderr).toMatch(/background\.js contains wallet code/);
     }
+  });
+
+  it('fails when the Stellar chunk lacks its markers (the background check would prove nothing)', () => {
+    const r = check(fakeBuild({ 'signer-stellar.js': 'void 0' }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/signer-stellar\.js lacks the stellar-sdk \/ freighter-api markers/);
   });
 
   it('fails when the Stellar signer chunk is missing', () => {

@@ -26,21 +26,11 @@ const ui = {
 const SYMBOLS = ['🍒', '🍋', '🔔', '⭐', '7️⃣', '💎'];
 
 let config = null;
-/** 'evm' (the local hardhat chain) or 'stellar' (the Stellar half, when the devnet runs it). */
-let chain = 'evm';
+// The chain the demo pays on (`?chain=stellar`, `?chain=solana`): its network, token, recipient, facilitator, paths.
+let chain = null;
 let wallet = null;
 let session = null;
 let expiryTimer = null;
-
-/** What the picked chain's session and calls use. Stellar strkeys compare exactly, hex addresses case-insensitively. */
-function terms() {
-  const s = config.stellar;
-  if (chain === 'stellar' && s) {
-    return { network: s.network, asset: s.token.address, decimals: s.token.decimals, symbol: s.token.symbol, recipient: s.recipient, facilitatorUrl: s.facilitatorUrl, paths: s.paths, same: (a, b) => a === b };
-  }
-  const lower = (a, b) => typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
-  return { network: config.network, asset: config.token.address, decimals: config.token.decimals, symbol: config.token.symbol, recipient: config.recipient, facilitatorUrl: config.facilitatorUrl, paths: config.paths, same: lower };
-}
 
 function setStatus(text) {
   ui.status.textContent = text;
@@ -66,8 +56,8 @@ function describeError(err) {
 // ---------------------------------------------------------------- session panel
 
 function renderSession() {
-  const decimals = session?.decimals ?? (config ? terms().decimals : 6);
-  const symbol = session?.symbol ?? (config ? terms().symbol : 'USDC');
+  const decimals = session?.decimals ?? chain?.token.decimals ?? 6;
+  const symbol = session?.symbol ?? chain?.token.symbol ?? 'USDC';
   if (!session) {
     ui.cap.textContent = ui.spent.textContent = ui.remaining.textContent = ui.expiry.textContent = '—';
     ui.end.disabled = true;
@@ -84,9 +74,19 @@ function renderSession() {
   ui.start.disabled = !wallet || session.status === 'active';
 }
 
+/** EVM hex is case-insensitive; base58 (Solana) is not. */
+function sameAddress(a, b) {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  return chain.id === 'evm' ? a.toLowerCase() === b.toLowerCase() : a === b;
+}
+
 function isOurs(view) {
-  const t = terms();
-  return view && view.status === 'active' && view.network === t.network && t.same(view.recipient, t.recipient) && t.same(view.asset, t.asset);
+  return (
+    view &&
+    view.status === 'active' &&
+    sameAddress(view.recipient, chain.recipient) &&
+    sameAddress(view.asset, chain.token.address)
+  );
 }
 
 async function refreshSession() {
@@ -94,7 +94,7 @@ async function refreshSession() {
   try {
     const sessions = await wallet.getSessions();
     const list = Array.isArray(sessions) ? sessions : [];
-    session = (session && list.find((s) => s.id === session.id && s.network === terms().network)) || list.find(isOurs) || null;
+    session = (session && list.find((s) => s.id === session.id)) || list.find(isOurs) || null;
   } catch (err) {
     setStatus(`Could not read sessions: ${describeError(err)}`);
   }
@@ -106,19 +106,18 @@ async function startSession() {
   ui.start.disabled = true;
   setStatus('Waiting for approval in the extension…');
   try {
-    const t = terms();
     session = await wallet.requestSession({
       scheme: 'session',
-      network: t.network,
-      asset: t.asset,
-      cap: config.session.cap,
-      expiresIn: config.session.expiresIn,
-      recipient: t.recipient,
-      facilitatorUrl: t.facilitatorUrl,
+      network: chain.network,
+      asset: chain.token.address,
+      cap: chain.session.cap,
+      expiresIn: chain.session.expiresIn,
+      recipient: chain.recipient,
+      facilitatorUrl: chain.facilitatorUrl,
       // The session pays only the APIs listed here (the wallet shows them).
-      apiOrigins: [new URL(config.apiUrl).origin],
+      apiOrigins: [new URL(chain.apiUrl).origin],
     });
-    setStatus(`Session active: ${formatUnits(session.cap, session.decimals ?? t.decimals)} ${session.symbol ?? t.symbol} to spend.`);
+    setStatus(`Session active: ${formatUnits(session.cap, session.decimals ?? 6)} ${session.symbol ?? 'USDC'} to spend.`);
   } catch (err) {
     setStatus(`Session not started: ${describeError(err)}`);
   }
@@ -182,7 +181,7 @@ async function sendChat(event) {
   addChatLine(`You: ${message}`, 'me');
   ui.chatSend.disabled = true;
   try {
-    const res = await payingFetch(config.apiUrl + terms().paths.chat, {
+    const res = await payingFetch(chain.apiUrl + chain.paths.chat, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ message }),
@@ -224,7 +223,7 @@ async function pullSlot() {
   ui.slotResult.textContent = '';
   spin(true);
   try {
-    const res = await payingFetch(config.apiUrl + terms().paths.cheap);
+    const res = await payingFetch(chain.apiUrl + chain.paths.cheap);
     spin(false);
     if (res.status === 402) {
       ui.slotResult.textContent = `No pull: ${await paymentProblem(res)}`;
@@ -269,28 +268,34 @@ function attachWallet() {
   void refreshSession();
 }
 
-/** The chain picker: EVM always; Stellar when the devnet runs it. `?chain=stellar` preselects it. */
-function setupChainPicker() {
-  if (config.stellar) {
-    const option = document.createElement('option');
-    option.value = 'stellar';
-    option.textContent = `Stellar (${config.stellar.network}, ${config.stellar.token.symbol} SAC)`;
-    ui.chainPicker.appendChild(option);
-  }
-  const asked = new URLSearchParams(location.search).get('chain');
-  chain = asked === 'stellar' && config.stellar ? 'stellar' : 'evm';
-  ui.chainPicker.value = chain;
+// ---------------------------------------------------------------- chain picker
+
+/** The chains this devnet serves: EVM always, the others when their half runs (config.solana, …). */
+function chainsOf(cfg) {
+  const list = [{ id: 'evm', label: `EVM (${cfg.network})`, network: cfg.network, token: cfg.token, recipient: cfg.recipient, facilitatorUrl: cfg.facilitatorUrl, apiUrl: cfg.apiUrl, paths: cfg.paths, session: cfg.session }];
+  if (cfg.stellar) list.push({ id: 'stellar', label: `Stellar (${cfg.stellar.network})`, ...cfg.stellar, apiUrl: cfg.apiUrl, session: cfg.session });
+  if (cfg.solana) list.push({ id: 'solana', label: `Solana (${cfg.solana.network})`, ...cfg.solana, apiUrl: cfg.apiUrl, session: cfg.session });
+  return list;
+}
+
+function pickChain(cfg) {
+  const list = chainsOf(cfg);
+  const wanted = new URLSearchParams(location.search).get('chain');
+  const picked = list.find((c) => c.id === wanted) ?? list[0];
+  ui.chainPicker.replaceChildren(...list.map((c) => Object.assign(document.createElement('option'), { value: c.id, textContent: c.label, selected: c === picked })));
+  ui.chainPicker.disabled = list.length < 2;
+  // One chain per page load: switching reloads with ?chain=, so no session view outlives its chain.
   ui.chainPicker.addEventListener('change', () => {
-    chain = ui.chainPicker.value === 'stellar' && config.stellar ? 'stellar' : 'evm';
-    session = null;
-    void refreshSession();
-    renderSession();
+    const url = new URL(location.href);
+    url.searchParams.set('chain', ui.chainPicker.value);
+    location.assign(url);
   });
+  return picked;
 }
 
 async function main() {
   config = await (await fetch('/config.json')).json();
-  setupChainPicker();
+  chain = pickChain(config);
   ui.start.addEventListener('click', () => void startSession());
   ui.end.addEventListener('click', () => void endSession());
   ui.chatForm.addEventListener('submit', (e) => void sendChat(e));

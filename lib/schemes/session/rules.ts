@@ -32,10 +32,21 @@ export interface SessionChainRules {
   expiryOnChain?(ctx: SchemeContext, network: NetworkInfo): Promise<ExpiryOnChain>;
   /** The wallet step; it may read the chain first (e.g. Stellar's latest ledger for the expiry). */
   walletRequest(ctx: SchemeContext, terms: SessionTerms): Promise<WalletRequest>;
-  /** `POST /sessions` body once the wallet step landed; `openedAt` is unix seconds; `request` is what `walletRequest` built. */
-  registrationBody(terms: SessionTerms, wallet: WalletResult, openedAt: number, request: WalletRequest): Record<string, unknown>;
+  /**
+   * `POST /sessions` body once the wallet step landed; `openedAt` is unix seconds; `request` is what
+   * `walletRequest` built (the flow always hands it back; Stellar's ledgers are in it).
+   */
+  registrationBody(terms: SessionTerms, wallet: WalletResult, openedAt: number, request?: WalletRequest): Record<string, unknown>;
   /** The session's end as unix seconds, from what was registered. */
-  expiresAt(body: Record<string, unknown>, terms: SessionTerms, openedAt: number, request: WalletRequest): number;
+  expiresAt(body: Record<string, unknown>, terms: SessionTerms, openedAt: number, request?: WalletRequest): number;
   payload(grant: SessionGrant, option: PaymentOption): Record<string, unknown>;
+  /**
+   * Set when the facilitator itself submits the approve at registration (Solana: the wallet only
+   * signs it partially; the facilitator co-signs as fee payer): the field of its `POST /sessions`
+   * answer that names the transaction. A registration that never got a verdict is then not kept for
+   * a later retry: the signed approve names a blockhash that soon expires, and nothing of it may be
+   * on chain.
+   */
+  approvalTxField?: string;
 }
 

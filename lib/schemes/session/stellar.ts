@@ -15,6 +15,13 @@ interface StellarSessionRequest extends WalletRequest {
   readAt: number;
 }
 
+/** The request `walletRequest` built: the flow hands it back; the ledgers are in it. */
+function stellarRequest(request: WalletRequest | undefined): StellarSessionRequest {
+  const r = request as StellarSessionRequest | undefined;
+  if (!r || !Number.isSafeInteger(r.sessionExpirationLedger) || !Number.isSafeInteger(r.latestLedger)) throw new Error('the Stellar session rules need the wallet request they built');
+  return r;
+}
+
 /** The latest ledger through the person's RPCs, first that answers. */
 async function latestLedger(ctx: SchemeContext, network: NetworkInfo): Promise<number> {
   const rpcs = await ctx.rpcs(network.id);
@@ -26,7 +33,7 @@ async function latestLedger(ctx: SchemeContext, network: NetworkInfo): Promise<n
       last = e instanceof Error ? e.message.slice(0, 200) : String(e);
     }
   }
-  throw new WalletError(RpcCode.Internal, 'approve_failed', `The latest Stellar ledger could not be read (${last}); check the Soroban RPC setting for this network. Nothing was signed.`);
+  throw new WalletError(RpcCode.Internal, 'rpc_unreachable', `The latest Stellar ledger could not be read (${last}); check the Soroban RPC setting for this network. Nothing was signed.`);
 }
 
 /**
@@ -48,7 +55,7 @@ export const stellarSessionRules: SessionChainRules = {
     // sessions drawing on it (their own ends stay theirs, enforced by the facilitator).
     const othersUntil = t.approveUntil !== undefined && t.approveUntil > readAt ? expirationLedgerFor(latest, t.approveUntil - readAt) : 0;
     const approveLedger = Math.max(own, othersUntil);
-    const request = ctx.chain.approveRequest({ network: t.network, asset: t.asset, spender: t.spender, amount: t.approveAmount, expiresAt: readAt + t.expiresIn, expiresAtHeight: approveLedger });
+    const request = await ctx.chain.approveRequest({ network: t.network, asset: t.asset, spender: t.spender, amount: t.approveAmount, expiresAt: readAt + t.expiresIn, expiresAtHeight: approveLedger });
     const out: StellarSessionRequest = { ...request, expirationLedger: approveLedger, sessionExpirationLedger: own, latestLedger: latest, readAt };
     return out;
   },
@@ -59,7 +66,7 @@ export const stellarSessionRules: SessionChainRules = {
     asset: t.asset,
     recipient: t.recipient,
     cap: t.cap.toString(),
-    expirationLedger: (request as StellarSessionRequest).sessionExpirationLedger,
+    expirationLedger: stellarRequest(request).sessionExpirationLedger,
     network: t.facilitatorNetwork,
   }),
 
@@ -69,7 +76,7 @@ export const stellarSessionRules: SessionChainRules = {
    * `session_expired` (ledger passed) ends the session too, whatever this says.
    */
   expiresAt(_body, t, openedAt, request) {
-    const r = request as StellarSessionRequest;
+    const r = stellarRequest(request);
     const byLedger = r.readAt + (r.sessionExpirationLedger - r.latestLedger) * SECONDS_PER_LEDGER;
     return Math.min(openedAt + t.expiresIn, byLedger);
   },

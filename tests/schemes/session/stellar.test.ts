@@ -78,7 +78,7 @@ describe('session on Stellar, on the devnet stand-in', () => {
     expect(stellarSessionRules.expiresAt(body, terms, now + 30, shared as never)).toBe(Math.min(now + 30 + 3601, Number(shared.readAt) + 721 * 5));
     // No RPC answering: a clear error before anything is signed.
     const dead = { ...context(payer), rpcs: async () => ['http://127.0.0.1:9'] };
-    await expect(stellarSessionRules.walletRequest(dead, terms)).rejects.toMatchObject({ reason: 'approve_failed', message: expect.stringMatching(/Soroban RPC setting/) });
+    await expect(stellarSessionRules.walletRequest(dead, terms)).rejects.toMatchObject({ reason: 'rpc_unreachable', message: expect.stringMatching(/Soroban RPC setting/) });
   });
 
   it('opens end to end: discovery, one approve verified on chain, registration, then a payload that pays', async () => {
