@@ -1,36 +1,11 @@
-import type { Page } from '@playwright/test';
 import { stopServiceWorkers } from './support/extension';
 import { readStore } from './support/store';
 import { expect, openStellarSession, stellarSessionParams, test } from './stellar-fixtures';
+import { postMany, requestSession } from './support/page-calls';
 
 // The whole flow on Stellar in Chromium with the built extension: the devnet's Soroban-RPC
 // stand-in and Stellar facilitator, and Freighter stood in for (it signs the real transaction with
 // a real key in Node). Balances come from the stand-in's ledger.
-
-function requestSession(page: Page, p: Record<string, unknown>) {
-  return page.evaluate(
-    (params) =>
-      window.x402session!.requestSession(params as never).then(
-        (s) => ({ ok: true as const, s }),
-        (e: { code: number; reason: string; message: string }) => ({ ok: false as const, code: e.code, reason: e.reason, message: e.message }),
-      ),
-    p,
-  );
-}
-
-function postMany(page: Page, url: string, n: number) {
-  return page.evaluate(
-    async ({ url, n }) => {
-      const statuses: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `hello ${i}` }) });
-        statuses.push(r.status);
-      }
-      return statuses;
-    },
-    { url, n },
-  );
-}
 
 const sessionsInStore = async (ext: { serviceWorker(): Promise<import('@playwright/test').Worker> }) => (await readStore(await ext.serviceWorker())).sessions;
 

@@ -31,7 +31,7 @@ import { sameNetwork, v1NetworkName } from '../networks';
 import { sessionIdOf } from './codec';
 import { CallCounter, chatReply, fortune, pullSlot } from './content';
 import { EXACT_PATHS, exactRoutes, type ExactPrices } from './exact-routes';
-import { SessionSchemeServer } from './session-scheme';
+import { SessionSchemeServer, sameHexAddress } from './session-scheme';
 import { UPTO_PATHS, uptoRoutes, type UptoRoutesOptions } from './upto-routes';
 import { createStellarPaidRoutes, type StellarPaidApiInfo, type StellarPaidRoutesOptions } from './stellar-routes';
 import { v1PaidRoute } from './v1';
@@ -118,7 +118,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
 
   const facilitator = new HTTPFacilitatorClient({ url: facilitatorUrl, timeoutMs: 30_000 });
   const advertisedFacilitatorUrl = (opts.advertisedFacilitatorUrl ?? facilitatorUrl).replace(/\/+$/, '');
-  const resourceServer = new x402ResourceServer(facilitator).register(network, new SessionSchemeServer({ asset, decimals, facilitatorUrl: advertisedFacilitatorUrl }));
+  const resourceServer = new x402ResourceServer(facilitator).register(network, new SessionSchemeServer({ asset, decimals, facilitatorUrl: advertisedFacilitatorUrl, sameAsset: sameHexAddress }));
   // Prices go in as money strings ("$0.1") so the plugin's parsePrice is what turns them into base units.
   const money = (p: bigint) => `$${formatUnits(p, decimals)}`;
   const option = (price: bigint) => ({ scheme: 'session', price: money(price), network, payTo });

@@ -15,7 +15,7 @@ import { BadOptionError, DevnetError } from '../errors';
 import { HttpError, isPlainObject } from '../http';
 import { sessionIdOf } from './codec';
 import { chatReply, pullSlot, type CallCounter } from './content';
-import { StellarSessionSchemeServer } from './stellar-scheme';
+import { SessionSchemeServer } from './session-scheme';
 
 export interface StellarApiPrices {
   chat: bigint;
@@ -74,7 +74,7 @@ export async function createStellarPaidRoutes(opts: StellarPaidRoutesOptions, lo
   const facilitatorUrl = opts.facilitatorUrl.replace(/\/+$/, '');
   const network = opts.network as Network;
   const facilitator = new HTTPFacilitatorClient({ url: facilitatorUrl, timeoutMs: 30_000 });
-  const resourceServer = new x402ResourceServer(facilitator).register(network, new StellarSessionSchemeServer({ asset: opts.asset, decimals, facilitatorUrl }));
+  const resourceServer = new x402ResourceServer(facilitator).register(network, new SessionSchemeServer({ asset: opts.asset, decimals, facilitatorUrl }));
   const option = (price: bigint) => ({ scheme: 'session', price: money(price, decimals), network, payTo: opts.payTo });
   const routes: RoutesConfig = {
     [`POST ${STELLAR_API_PATHS.chat}`]: { accepts: option(prices.chat), description: 'Chat (Stellar): one message', mimeType: 'application/json' },
