@@ -12,6 +12,8 @@ export interface PopupViewProps {
   now: number;
   onEnd(id: string): void;
   onRetry?(id: string): void;
+  /** Lower the allowance an ended session left (asked in the wallet). */
+  onRevoke?(id: string): void;
   /** Latest declined / refused payments, newest first. */
   declined?: WalletEvent[];
   history?: (sessionId: string) => PaymentRecord[] | null;
@@ -21,7 +23,7 @@ export interface PopupViewProps {
 }
 
 /** The toolbar popup: every session, live; active ones first. */
-export function PopupView({ page, onMore, now, onEnd, onRetry, declined = [], history, onShowHistory, historyFor, error }: PopupViewProps) {
+export function PopupView({ page, onMore, now, onEnd, onRetry, onRevoke, declined = [], history, onShowHistory, historyFor, error }: PopupViewProps) {
   if (page === null) return <p className="muted">Loading…</p>;
   // A first 402 that could not be paid (no CORS, no facilitator, …) says why even before any session.
   if (page.liveCount + page.endedCount === 0)
@@ -33,7 +35,7 @@ export function PopupView({ page, onMore, now, onEnd, onRetry, declined = [], hi
     );
   const card = (s: PublicSessionView, actions: boolean) => (
     <div key={s.id}>
-      <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}) } : {})} />
+      <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}) } : onRevoke ? { onRevoke } : {})} />
       <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
     </div>
   );

@@ -7,11 +7,13 @@ export interface SessionCardProps {
   now: number;
   onEnd?: (id: string) => void;
   onRetry?: (id: string) => void;
+  /** An ended session whose spender may still pull from the wallet: lower that allowance (asked in the wallet). */
+  onRevoke?: (id: string) => void;
   showOrigin?: boolean;
 }
 
 /** One session: who, where, how much of the cap is spent, how long it has left. */
-export function SessionCard({ session: s, now, onEnd, onRetry, showOrigin = true }: SessionCardProps) {
+export function SessionCard({ session: s, now, onEnd, onRetry, onRevoke, showOrigin = true }: SessionCardProps) {
   const expired = s.status === 'active' && s.expiresAt * 1000 <= now;
   const status = expired ? 'expired' : s.status;
   const ratio = spentRatio(s.spent, s.cap);
@@ -34,6 +36,13 @@ export function SessionCard({ session: s, now, onEnd, onRetry, showOrigin = true
         <p className="notice" data-testid="session-pending">
           Approved on chain; the facilitator has not registered it yet. The wallet retries every minute.
           {onRetry && <button style={{ marginLeft: 8 }} data-testid="retry-registration" onClick={() => onRetry(s.id)}>Retry now</button>}
+        </p>
+      )}
+      {onRevoke && status !== 'active' && status !== 'pending' && status !== 'paused' && s.onChain && BigInt(s.onChain.allowance) > 0n && (
+        <p className="notice warn" data-testid="session-leftover" data-units={s.onChain.allowance}>
+          The facilitator can still pull <strong>{tokenAmount(s.onChain.allowance, s.decimals, s.symbol)}</strong> from your wallet: an on-chain allowance (an approve, or a
+          permit once used) does not end with the session. Revoking sets it to what other open sessions on this spender still need (0 if none), in your wallet.
+          <button style={{ marginLeft: 8 }} data-testid="revoke-allowance" onClick={() => onRevoke(s.id)}>Revoke</button>
         </p>
       )}
       {onEnd && status === 'active' && (

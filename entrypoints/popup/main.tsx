@@ -29,6 +29,15 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
     if (sessions !== null && performance.getEntriesByName('x402:popup-rendered').length === 0) performance.mark('x402:popup-rendered');
   }, [sessions]);
   const declined = useLive<WalletEvent[]>(async () => db.events.orderBy('id').reverse().limit(20).toArray(), [], []);
+  // What an ended session left on chain is read once per popup: an allowance left over is offered for revoke.
+  const [checked] = useState(() => new Set<string>());
+  useEffect(() => {
+    for (const s of sessions?.ended ?? []) {
+      if (checked.has(s.id) || (s.onChain && s.onChain.at > Date.now() - 60_000)) continue;
+      checked.add(s.id);
+      void uiCall('session.check', { id: s.id }).catch(() => undefined);
+    }
+  }, [sessions, checked]);
   const history = useLive<PaymentRecord[] | null>(
     async () => (historyFor ? (await db.payments.where('sessionId').equals(historyFor).reverse().sortBy('createdAt')).slice(0, 50) : null),
     [historyFor],
@@ -52,6 +61,10 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
         onRetry={(id) => {
           setError(null);
           uiCall('session.retryRegistration', { id }).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+        }}
+        onRevoke={(id) => {
+          setError(null);
+          uiCall('session.end', { id, revoke: true }).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
         }}
         onEnd={(id) => {
           setError(null);

@@ -69,6 +69,8 @@ export class Opening {
       if (network && p.scheme && chainFor(network.family)) throw new WalletError(RpcCode.Unsupported, 'unsupported_scheme', `Scheme ${JSON.stringify(p.scheme)} is not supported on ${p.network}.`);
       throw new WalletError(RpcCode.Unsupported, 'unsupported_network', `Network ${JSON.stringify(p.network)} is not supported.`);
     }
+    // Schemes whose terms only a 402 carries (`upto`, `exact`) open from that 402, never from a dapp's request.
+    if (payable.impl.opensFromDapp === false) throw new WalletError(RpcCode.Unsupported, 'unsupported_scheme', `Scheme ${JSON.stringify(payable.scheme.id)} opens from the API's 402, not from requestSession: call the API and the wallet asks.`);
     const asset = p.asset ?? defaultAsset(network.id);
     if (!asset) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `asset is required on ${network.id}.`);
     const session = await this.withApprovalSlot(caller, 'dapp', async () => {
@@ -98,7 +100,7 @@ export class Opening {
   }
 
   /** A bare 402 and no session yet: offer one, pre-filled from the 402 (docs/architecture.md §2.7). */
-  async openFrom402(caller: PageCaller, parsed: ParsedPaymentRequired, option: PaymentOption, payable: Payable, facilitatorUrl: string, requestUrl: string): Promise<SessionRecord | null> {
+  async openFrom402(caller: PageCaller, parsed: ParsedPaymentRequired, option: PaymentOption, payable: Payable, facilitatorUrl: string, requestUrl: string, others: string[] = []): Promise<SessionRecord | null> {
     const network = option.networkInfo!;
     return this.withApprovalSlot(
       caller,
@@ -123,7 +125,7 @@ export class Opening {
           price: option.amount,
           option,
           ...(parsed.resource ? { resource: parsed.resource } : {}),
-        });
+        }, others);
       },
       true,
     );
@@ -186,7 +188,8 @@ export class Opening {
    */
   private async propose(caller: PageCaller, impl: Payable['impl'], ctx: SchemeContext, input: OpenInput): Promise<Proposal> {
     const allowPrivate = (await this.deps.allowPrivateFacilitators?.()) ?? false;
-    const checked = checkFacilitatorUrl(input.facilitatorUrl, { pageOrigin: caller.origin, allowPrivate });
+    // '' = a scheme that talks to no facilitator of its own (`exact`): nothing to check or fetch.
+    const checked = input.facilitatorUrl === '' ? ({ ok: true, base: '' } as const) : checkFacilitatorUrl(input.facilitatorUrl, { pageOrigin: caller.origin, allowPrivate });
     try {
       if (!checked.ok) throw new WalletError(RpcCode.InvalidParams, 'invalid_facilitator_url', `Refused facilitator URL: ${checked.detail}.`);
       return await impl.propose(ctx, { ...input, facilitatorUrl: checked.base });
@@ -197,13 +200,20 @@ export class Opening {
     }
   }
 
-  private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, input: OpenInput): Promise<SessionRecord> {
+  private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, asked: OpenInput, others: string[] = []): Promise<SessionRecord> {
+    let input = asked;
     if (!chain.isAddress(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
     if (!chain.isAddress(input.asset)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'asset is not a valid token address for this network.');
     const { approvals } = this.deps;
     const promptId = randomId();
     const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step));
     const proposal = await this.propose(caller, impl, ctx, input);
+    // The scheme's bounds on what is proposed: a bare 402's invented cap rises to the least the
+    // server accepts (the window shows it); no grant outlives what the scheme allows (a short permit).
+    if (proposal.minCap !== undefined && input.source === '402' && input.cap < proposal.minCap) input = { ...input, cap: proposal.minCap };
+    if (proposal.maxExpiresIn !== undefined && input.expiresIn > proposal.maxExpiresIn) input = { ...input, expiresIn: Math.max(60, Math.floor(proposal.maxExpiresIn)) };
+    // Only an allowance (approve or permit) is shared between sessions; a per-call scheme has none.
+    const onAllowance = () => (proposal.spender ? this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender) : Promise.resolve([]));
     const prompt: ApprovalPrompt = {
       id: promptId,
       origin: caller.origin,
@@ -211,7 +221,10 @@ export class Opening {
       network: input.network.id,
       networkLabel: networkLabel(input.network.id),
       scheme: scheme.id,
+      schemeLabel: scheme.label,
       schemeSummary: proposal.summary,
+      schemeWhy: others.length > 0 ? `Chosen because it asks you least; this API also accepts ${others.join(', ')}.` : 'The one way this API accepts that the wallet can pay.',
+      ask: proposal.ask ?? 'approve',
       asset: input.asset,
       // Site-controlled text (the token contract names itself) is shown cleaned and clamped.
       token: { ...input.token, symbol: siteText(input.token.symbol, 16) || '?', ...(input.token.name !== undefined ? { name: siteText(input.token.name, 64) } : {}) },
@@ -219,15 +232,16 @@ export class Opening {
       apiOrigins: input.apiOrigins,
       spender: proposal.spender,
       facilitatorUrl: proposal.facilitatorUrl,
-      facilitatorHost: new URL(proposal.facilitatorUrl).host,
+      facilitatorHost: proposal.facilitatorUrl ? new URL(proposal.facilitatorUrl).host : '',
       facilitatorStanding: facilitatorStanding(proposal.facilitatorUrl),
       cap: input.cap.toString(),
       expiresIn: input.expiresIn,
       perCallMax: input.perCallMax === null ? null : input.perCallMax.toString(),
+      ...(proposal.minCap !== undefined ? { minCap: proposal.minCap.toString() } : {}),
       ...(input.price !== undefined ? { price: input.price.toString() } : {}),
       ...(input.resource ? { resource: resourceView(input.resource) } : {}),
       existing: await this.sessionsOf(caller.origin),
-      sharedAllowance: (await this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender)).map((s) => ({ origin: s.origin, remaining: remainingOf(s).toString() })),
+      sharedAllowance: (await onAllowance()).map((s) => ({ origin: s.origin, remaining: remainingOf(s).toString() })),
     };
     const decision = await approvals.request(prompt, caller);
     // Our own window, but still clamp: the person may lower the terms, never raise them.
@@ -240,10 +254,11 @@ export class Opening {
     if (perCallMax === null ? input.perCallMax !== null : perCallMax <= 0n || perCallMax > cap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved per-call limit is out of range.');
 
     // Read again now: what the others still need may have changed while the person decided.
-    const others = (await this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender)).reduce((sum, s) => sum + remainingOf(s), 0n);
+    const othersNeed = (await onAllowance()).reduce((sum, s) => sum + remainingOf(s), 0n);
+    if (proposal.minCap !== undefined && cap < proposal.minCap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved cap is below what this API accepts.');
     let opened;
     try {
-      opened = await impl.open(ctx, input, proposal, { cap, expiresIn, approveAmount: cap + others });
+      opened = await impl.open(ctx, input, proposal, { cap, expiresIn, approveAmount: cap + othersNeed });
     } catch (e) {
       approvals.progress?.(promptId, 'failed', e instanceof Error ? e.message : undefined);
       throw e;
