@@ -53,6 +53,9 @@ export interface StackUptoOptions {
   cap?: bigint;
   batchCalls?: number;
   idleSettleMs?: number;
+  /** Name the facilitator in the 402's `extra.facilitatorUrl` (default on the stack; daydreams does not). */
+  advertiseFacilitator?: boolean;
+  maxTimeoutSeconds?: number;
 }
 
 export interface StackOptions {
@@ -385,7 +388,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         token,
         payTo: accounts.recipient.address,
         exact: { facilitatorUrl: exactFacilitator.url, v1Network: exactFacilitator.v1Network, token: domain, prices: opts.exactPrices },
-        upto: { facilitatorUrl: uptoFacilitator.url, token: domain, ...opts.upto },
+        // The 402 names its facilitator, so a wallet meeting it can find the permit's spender.
+        upto: { facilitatorUrl: uptoFacilitator.url, token: domain, advertiseFacilitator: true, ...opts.upto },
       },
       stoppers,
     );
