@@ -33,7 +33,7 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
   const [checked] = useState(() => new Set<string>());
   useEffect(() => {
     for (const s of sessions?.ended ?? []) {
-      if (checked.has(s.id) || (s.onChain && s.onChain.at > Date.now() - 60_000)) continue;
+      if (checked.has(s.id)) continue;
       checked.add(s.id);
       void uiCall('session.check', { id: s.id }).catch(() => undefined);
     }

@@ -40,6 +40,8 @@ export interface OpeningDeps {
 }
 
 const REJECT_COOLDOWN_MS = { dapp: 3_000, '402': 60_000 } as const;
+/** Refusals of a scheme's proposal the page may hear as they are (see `propose`). */
+const NOT_ABOUT_THE_FACILITATOR = new Set<string>(['domain_mismatch', 'unsupported_scheme']);
 const BARE_402_EXPIRY_S = 3600;
 
 /**
@@ -196,6 +198,9 @@ export class Opening {
     } catch (e) {
       const err = e instanceof WalletError ? e : null;
       await this.deps.audit.record({ origin: caller.origin, kind: 'session_failed', reason: err?.reason ?? 'internal_error', detail: `${clip(String(input.facilitatorUrl), 200)}: ${err?.message ?? (e instanceof Error ? e.message : String(e))}`.slice(0, 300) });
+      // What the 402 itself got wrong, judged before any facilitator is asked (the token domain
+      // against the chain), tells the page nothing about what is behind a URL: it is said as is.
+      if (err && NOT_ABOUT_THE_FACILITATOR.has(err.reason)) throw err;
       throw new WalletError(RpcCode.Internal, 'facilitator_unavailable', reasonMessage('facilitator_unavailable'));
     }
   }
@@ -243,6 +248,9 @@ export class Opening {
       existing: await this.sessionsOf(caller.origin),
       sharedAllowance: (await onAllowance()).map((s) => ({ origin: s.origin, remaining: remainingOf(s).toString() })),
     };
+    // A permit sets the spender's allowance: with other open sessions drawing on it, it would take
+    // their room away. Said before the window, not after the person approved.
+    if (prompt.ask === 'permit' && prompt.sharedAllowance.length > 0) throw new WalletError(RpcCode.ResourceUnavailable, 'spender_busy', reasonMessage('spender_busy'));
     const decision = await approvals.request(prompt, caller);
     // Our own window, but still clamp: the person may lower the terms, never raise them.
     const cap = BigInt(decision.cap);

@@ -107,6 +107,11 @@ export class Paying {
     const route = key ? (await this.knownRoutes()).get(caller.origin, key) : undefined;
     if (!key || !route || (this.deps.preemptive && !(await this.deps.preemptive()))) return decline('no_route');
     const { option, parsed } = route;
+    // A scheme that asks the wallet per call, turned off since the route was learnt: not pre-paid either.
+    if (payableOption(option)?.scheme.signsPerCall && this.deps.perCallSignatures && !(await this.deps.perCallSignatures())) {
+      (await this.knownRoutes()).forget(caller.origin, key);
+      return decline('no_route');
+    }
     const outcome = await this.reserveOption(caller, option, p.url, p.method, p.attemptId);
     if (!outcome) return decline('storage_error');
     if (!outcome.ok) {

@@ -157,10 +157,9 @@ describe('exact through the background: a budget set once, one wallet signature 
     const short = await paidCall(s, url(stack.exact.paths.exact), (pr) => ({ ...pr, accepts: pr.accepts.map((a) => ({ ...a, maxTimeoutSeconds: 5 })) }));
     expect(short.decision).toMatchObject({ pay: false, reason: 'authorization_expired' });
     expect(s.prompts).toHaveLength(0);
-    // The domain is checked on chain before the window: the page hears the uniform error, the log says why.
+    // The domain is checked on chain before the window (no facilitator involved: the page hears why).
     const lie = await paidCall(s, url(stack.exact.paths.exact), (pr) => ({ ...pr, accepts: pr.accepts.map((a) => ({ ...a, extra: { ...a.extra, version: '1' } })) }));
-    expect(lie.decision).toMatchObject({ pay: false, reason: 'facilitator_unavailable' });
-    expect((await s.db.events.toArray()).map((e) => e.reason)).toContain('domain_mismatch');
+    expect(lie.decision).toMatchObject({ pay: false, reason: 'domain_mismatch' });
     expect(s.prompts).toHaveLength(0);
     expect(s.wallet.asked).toEqual([]);
 
@@ -310,6 +309,11 @@ describe('upto through the background: one permit, the same payload every call',
     const t = { ...s, caller: { ...s.caller, origin: 'http://127.0.0.1:49999', tabId: 999 } };
     expect((await paidCall(t, url(stack.upto.paths.upto))).decision).toMatchObject({ pay: false, reason: 'spender_busy' });
     expect(s.wallet.asked).toEqual(['erc2612-permit']);
+    // Said before any window.
+    expect(s.prompts).toHaveLength(1);
+    // The same for a token domain that lies, before the facilitator is even asked.
+    const lie = await paidCall(setup(), url(stack.upto.paths.upto), (pr) => ({ ...pr, accepts: pr.accepts.map((a) => ({ ...a, extra: { ...a.extra, name: 'USD Coin' } })) }));
+    expect(lie.decision).toMatchObject({ pay: false, reason: 'domain_mismatch' });
 
     const coinbase = await paidCall(setup(), url(stack.upto.paths.upto), (pr) => ({ ...pr, accepts: pr.accepts.map((a) => ({ ...a, extra: { ...a.extra, facilitatorAddress: stack.upto.spender, assetTransferMethod: 'permit2' } })) }));
     expect(coinbase.decision).toMatchObject({ pay: false, reason: 'coinbase_upto' });

@@ -48,7 +48,10 @@ function refused(e: unknown): WalletError {
 
 function termsOf(option: PaymentOption): DaydreamsUptoTerms {
   try {
-    return daydreamsUptoTerms(option.raw);
+    const terms = daydreamsUptoTerms(option.raw);
+    // The permit's deadline is at most maxTimeoutSeconds away: too short, and no facilitator accepts it (deadline ≥ now + 6).
+    if (terms.maxTimeoutSeconds <= 6) throw new UptoRefusedError('permit_expired', 'the 402 allows too little time (maxTimeoutSeconds) for any permit to be accepted');
+    return terms;
   } catch (e) {
     throw refused(e);
   }
@@ -102,6 +105,8 @@ export const uptoOnEvm: SchemeOnChain = {
   async propose(ctx, input): Promise<Proposal> {
     if (!input.option) throw new WalletError(RpcCode.Unsupported, 'unsupported_scheme', 'An upto session opens from the 402 that asks to be paid.');
     const terms = termsOf(input.option);
+    // First what the 402 says of the token, against the chain (before any facilitator is asked).
+    await checkDomain(ctx, input.network.id, terms);
     let client;
     try {
       client = ctx.facilitator(input.facilitatorUrl);
@@ -119,7 +124,6 @@ export const uptoOnEvm: SchemeOnChain = {
       if (e instanceof UptoRefusedError) throw new WalletError(RpcCode.Internal, 'facilitator_bad_response', 'The facilitator names no EVM signer to permit.');
       throw new WalletError(RpcCode.Internal, 'facilitator_unreachable', e instanceof Error ? e.message : 'The facilitator could not be reached.');
     }
-    await checkDomain(ctx, input.network.id, terms);
     const plan: UptoPlan = { chainId: terms.chainId, domain: { name: terms.name, version: terms.version } };
     return {
       spender,
