@@ -143,7 +143,8 @@ export class Paying {
     if (payable.length === 0) return decline(offered.map(refusalOf).find((r) => r !== null) ?? 'unsupported_network');
 
     const first = await this.tryReserve(caller, parsed.value, payable, p);
-    if (first.pay || first.reason !== 'no_session') return first;
+    // No session of this origin pays this scheme at all (none, or only other schemes'): offer one.
+    if (first.pay || (first.reason !== 'no_session' && first.reason !== 'scheme_mismatch')) return first;
 
     // A bare 402 and no session yet: offer one, pre-filled from the 402.
     const openable = payable.map((x) => ({ ...x, facilitatorUrl: x.by.impl.facilitatorOf(x.option) })).find((x) => x.facilitatorUrl !== null);

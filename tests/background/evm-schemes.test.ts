@@ -367,5 +367,8 @@ describe('choosing among the options of one 402', () => {
     expect(paid).toMatchObject({ pay: true, session: { scheme: 'exact' } });
     expect(t.prompts.map((p) => p.scheme)).toEqual(['exact']);
     if (paid.pay) await t.service.paying.report(t.caller, { attemptId: paid.attemptId, sent: false, status: 0 });
+    // Its budget cannot pay an upto-only 402 (another scheme): that one is offered, not refused as a mismatch.
+    expect((await paidCall(t, url(stack.upto.paths.upto))).report).toMatchObject({ outcome: 'settled' });
+    expect(t.prompts.map((p) => p.scheme)).toEqual(['exact', 'upto']);
   });
 });
