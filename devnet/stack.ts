@@ -307,6 +307,11 @@ async function startServices(
       prices: stringPrices(api.prices),
       // Token units, as window.x402session.requestSession takes them (1.00 USDC = ten chat messages).
       session: { cap: '1.00', expiresIn: 3600 },
+      // One card per other scheme the wallet pays (local stack only).
+      schemes: {
+        ...(api.upto ? { upto: { path: api.upto.paths.upto, price: api.upto.price.toString(), cap: api.upto.cap.toString() } } : {}),
+        ...(api.exact ? { exact: { path: api.exact.paths.exact, v1Path: api.exact.paths.exactV1, price: api.exact.prices.exact.toString(), v1Price: api.exact.prices.exactV1.toString() } } : {}),
+      },
     },
   });
   stoppers.push(dapp.stop);

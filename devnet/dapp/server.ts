@@ -24,6 +24,11 @@ export interface DappConfig {
   prices: { chat: string; cheap: string; v1: string; nocors: string };
   /** What "Start session" asks for: `cap` in token units ("1.00"), like requestSession takes it. */
   session: { cap: string; expiresIn: number };
+  /** Routes offering only `upto` / only `exact` (one card each), base units as decimal strings. */
+  schemes?: {
+    upto?: { path: string; price: string; cap: string };
+    exact?: { path: string; v1Path: string; price: string; v1Price: string };
+  };
 }
 
 export interface DappOptions {
