@@ -68,9 +68,9 @@ test.describe('upto (daydreams): one permit, reused', () => {
     const past = await get(dapp, url);
     expect(past).toMatchObject({ status: 402, paymentRequired: true });
     expect(await failures(dapp)).toContain('cap_exceeded');
-    // The server settles in batches (every five calls): the whole cap reaches the recipient.
-    await expect.poll(() => chain.balanceOf(stack.api.recipient), { timeout: 30_000 }).toBe(before.recipient + cap);
-    expect(await chain.balanceOf(wallet.address)).toBe(before.payer - 10n * price);
+    // The server settles in batches (every five calls): the whole cap leaves the payer for the recipient.
+    await expect.poll(() => chain.balanceOf(wallet.address), { timeout: 30_000 }).toBe(before.payer - 10n * price);
+    expect(await chain.balanceOf(stack.api.recipient)).toBeGreaterThanOrEqual(before.recipient + cap);
     // The permit itself never reached the page: not in any response it saw.
     const store = await readStore(await ext.serviceWorker());
     const signature = store.sessions[0]!.grant.payload.signature as string;
@@ -169,12 +169,13 @@ test.describe('upto (daydreams): one permit, reused', () => {
     const grant = (await readStore(await ext.serviceWorker())).sessions[0]!.grant as { payload: unknown };
     const accepted = JSON.parse(Buffer.from((await fetch(url)).headers.get('payment-required')!, 'base64').toString()).accepts[0];
     const leaked = Buffer.from(JSON.stringify({ x402Version: 2, accepted, payload: grant.payload })).toString('base64');
-    const recipient = await chain.balanceOf(stack.api.recipient);
+    // (The payer's balance is what is watched: the recipient is shared with other tests' batches.)
+    const payer = await chain.balanceOf(wallet.address);
     expect((await get(other, url, { 'PAYMENT-SIGNATURE': leaked })).status).toBe(200);
     expect((await fetch(`${stack.api.url}${stack.upto.paths.uptoSessions}/${sessionId}/close`, { method: 'POST' })).status).toBe(200);
     const settlements = (await tally()).settlements ?? [];
     expect(settlements.at(-1)).toMatchObject({ success: false });
-    expect(await chain.balanceOf(stack.api.recipient)).toBe(recipient);
+    expect(await chain.balanceOf(wallet.address)).toBe(payer);
   });
 });
 
@@ -208,8 +209,9 @@ test.describe('exact: a budget set once, a wallet signature per call', () => {
     expect(await get(dapp, v2)).toMatchObject({ status: 402, paymentRequired: true });
     expect(await failures(dapp)).toContain('cap_exceeded');
     expect(wallet.signed).toHaveLength(4);
-    expect(await chain.balanceOf(stack.api.recipient)).toBe(before.recipient + 3n * p2 + p1);
+    // Each call settled on its own (the recipient is shared with other tests' upto batches: at least).
     expect(await chain.balanceOf(wallet.address)).toBe(before.payer - 3n * p2 - p1);
+    expect(await chain.balanceOf(stack.api.recipient)).toBeGreaterThanOrEqual(before.recipient + 3n * p2 + p1);
   });
 
   test('Reject; a refused signature frees its room; a worker restart; the options page turns exact off', async ({ dapp, stack, wallet, approvalWindow, ext, site }) => {

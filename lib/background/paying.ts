@@ -282,9 +282,11 @@ export class Paying {
       ? schemeOn(current.scheme, current.family)?.impl.classify?.(current, { status: p.status, paymentResponse: p.paymentResponse ?? null, paymentRequired: p.paymentRequired ?? null, body: p.body ?? null, uptoSessionId: p.uptoSessionId ?? null })
       : undefined;
     if (verdict?.outcome === 'retry') {
-      // Nothing was counted: free the room; the page sends the same call again after the wait.
-      const done = await ledger.release(payment.id, verdict.reason);
-      if (done) this.deps.notify?.(done.session);
+      // Nothing was counted yet: the reservation stands, and the page sends the same payment again
+      // after the wait, reporting on this attempt again (a page that never does leaves a stale
+      // reservation, reconciled like any other).
+      await ledger.note(payment.id, verdict.reason);
+      if (paidFor) this.inFlight.set(payment.id, paidFor);
       return { outcome: 'retry', reason: verdict.reason, message: reasonMessage(verdict.reason), after: verdict.afterMs };
     }
     const served = verdict?.outcome === 'settled' || (verdict === undefined && p.status >= 200 && p.status < 400 && settle.ok && settle.value.success);

@@ -33,8 +33,6 @@ interface Reply {
   location?: unknown;
   method?: unknown;
   after?: unknown;
-  /** Set on a decision by `sendPaid`: the background's verdict on the paid send. */
-  done?: Promise<Reply | undefined>;
 }
 
 /** Redirect hops a paid request may follow (same origin, approved ones only). */
@@ -134,6 +132,31 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
     return null;
   }
 
+  /** Report a paid send's answer; resolves with the background's verdict. */
+  const verdict = async (attemptId: string, res: Response): Promise<Reply | undefined> => {
+    const headers = n.responseHeaders(res);
+    const status = n.responseStatus(res);
+    const required = n.headersGet(headers, 'payment-required');
+    let body: string | null = null;
+    try {
+      // A refusal without PAYMENT-REQUIRED may say why in a JSON body (daydreams `upto`'s limits);
+      // cloned before the first await, so before the page can read the body.
+      if (status > 399 && required === null && isJson(n, headers)) body = clip(await n.responseText(n.responseClone(res)), MAX_V1_BODY);
+    } catch {
+      // Unreadable: report without it.
+    }
+    const raw = await report({
+      attemptId,
+      sent: true,
+      status,
+      paymentResponse: clip(n.headersGet(headers, 'payment-response') ?? n.headersGet(headers, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),
+      paymentRequired: clip(required, MAX_PAYMENT_REQUIRED_HEADER),
+      body,
+      uptoSessionId: n.headersGet(headers, 'x-upto-session-id'),
+    });
+    return (n.parseInert(raw) as Reply).result;
+  };
+
   /** Send `base` with the reserved header and report what came back. Returns the raw response. */
   async function sendPaid(base: Request, decision: Reply, url: string, verb: string, quiet: boolean): Promise<Response> {
     const attemptId = String(decision.attemptId);
@@ -155,6 +178,7 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
     init.redirect = 'manual';
     let target = base;
     let res: Response;
+    let done: Promise<Reply | undefined>;
     for (let hop = 0; ; hop++) {
       const spare = hop < MAX_REDIRECTS ? n.requestClone(target) : null;
       try {
@@ -165,7 +189,16 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
         void report({ attemptId, sent: true, status: 0 });
         throw error;
       }
-      if (n.responseType(res) !== 'opaqueredirect') break;
+      if (n.responseType(res) !== 'opaqueredirect') {
+        done = verdict(attemptId, res);
+        // A 409 the background calls a retry (daydreams: a batch is settling): nothing was counted and
+        // the reservation stands; the same payment goes again after the wait.
+        const r = spare && n.responseStatus(res) === 409 ? await done : null;
+        if (r?.outcome !== 'retry') break;
+        await new Promise((ok) => n.setTimeout(ok, Number(r.after)));
+        target = spare!;
+        continue;
+      }
       const next = (n.parseInert(await report({ attemptId, sent: true, status: 0, redirected: true, url: n.requestUrl(target) })) as Reply).result;
       if (!spare || next?.outcome !== 'redirect' || typeof next.location !== 'string') {
         if (!quiet) fail(url, verb, String(next?.reason ?? 'redirect_refused'), String(next?.message ?? 'Redirect not followed.'));
@@ -181,31 +214,7 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
       if (follow.method !== 'GET' && follow.method !== 'HEAD') follow.body = await n.requestArrayBuffer(spare);
       target = new n.Request(next.location, follow as RequestInit);
     }
-    const headers = n.responseHeaders(res);
-    const status = n.responseStatus(res);
-    const required = n.headersGet(headers, 'payment-required');
-    // A refusal without PAYMENT-REQUIRED may say why in a JSON body (daydreams `upto`'s limits):
-    // cloned now, before the page can read the body.
-    const why = status > 399 && required === null && isJson(n, headers) ? n.responseClone(res) : null;
-    const done = (async () => {
-      let body: string | null = null;
-      try {
-        if (why) body = clip(await n.responseText(why), MAX_V1_BODY);
-      } catch {
-        // Unreadable: report without it.
-      }
-      const raw = await report({
-        attemptId,
-        sent: true,
-        status,
-        paymentResponse: clip(n.headersGet(headers, 'payment-response') ?? n.headersGet(headers, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),
-        paymentRequired: clip(required, MAX_PAYMENT_REQUIRED_HEADER),
-        body,
-        uptoSessionId: n.headersGet(headers, 'x-upto-session-id'),
-      });
-      return (n.parseInert(raw) as Reply).result;
-    })();
-    void (decision.done = done).then((r) => {
+    void done.then((r) => {
       if (!r) return;
       if (r.outcome === 'settled') {
         if (typeof r.route === 'string') knownRoutes.add(r.route);
@@ -278,27 +287,17 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
   }
 
   const retry: PaidRetry = async (url, verb, paymentRequired, body, replay) => {
-    for (let i = 0; ; i++) {
-      const decision = await decide(
-        'pay',
-        { url, method: verb, paymentRequired: clip(paymentRequired, MAX_PAYMENT_REQUIRED_HEADER), body: clip(body, MAX_V1_BODY), hadPayment: false, attemptId: n.randomHex(8) },
-        url,
-        verb,
-        false,
-      );
-      if (decision === null) return null;
-      const spare = i < 2 ? n.requestClone(replay) : null;
-      const res = await sendPaid(replay, decision, url, verb, false);
-      // A 409 the background calls a retry (a batch is settling): nothing was paid, send it again shortly.
-      const r = spare && n.responseStatus(res) === 409 ? await decision.done : null;
-      if (r?.outcome === 'retry') {
-        await new Promise((done) => n.setTimeout(done, Number(r.after)));
-        replay = spare!;
-        continue;
-      }
-      // The server refused the payment: the page gets its original 402 (the reason is in the event).
-      return n.responseStatus(res) === 402 ? null : redactResponse(n, res, secretsOf(decision));
-    }
+    const decision = await decide(
+      'pay',
+      { url, method: verb, paymentRequired: clip(paymentRequired, MAX_PAYMENT_REQUIRED_HEADER), body: clip(body, MAX_V1_BODY), hadPayment: false, attemptId: n.randomHex(8) },
+      url,
+      verb,
+      false,
+    );
+    if (decision === null) return null;
+    const res = await sendPaid(replay, decision, url, verb, false);
+    // The server refused the payment: the page gets its original 402 (the reason is in the event).
+    return n.responseStatus(res) === 402 ? null : redactResponse(n, res, secretsOf(decision));
   };
 
   return {

@@ -110,7 +110,7 @@ export type ReportResult =
   | { outcome: 'settled'; transaction?: string; amount: string; session: PublicSessionView; route?: string }
   | { outcome: 'failed'; reason: string; message: string; session?: PublicSessionView }
   | { outcome: 'unknown'; reason: string; message: string }
-  /** Nothing was paid and the server asks for the same call again: send it after `after` ms (daydreams `settling_in_progress`). */
+  /** Nothing was counted and the server asks for the same call again: send the same payment after `after` ms, and report on this attempt again (daydreams `settling_in_progress`). */
   | { outcome: 'retry'; reason: string; message: string; after: number }
   /** Follow the redirect with the same payment: same origin, approved. */
   | { outcome: 'redirect'; location: string; method: string };

@@ -97,7 +97,7 @@ export interface PaidAnswer {
 export type PaidVerdict =
   | { outcome: 'settled' }
   | { outcome: 'refused'; reason: string }
-  /** Nothing was counted; send the same call again after `afterMs` (daydreams `settling_in_progress`). */
+  /** Nothing was counted; the reservation stands and the same payment goes again after `afterMs` (daydreams `settling_in_progress`). */
   | { outcome: 'retry'; reason: string; afterMs: number };
 
 export interface Decision {

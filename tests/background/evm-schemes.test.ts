@@ -69,7 +69,8 @@ interface Outcome {
 
 /**
  * What the page script does for one call (lib/inpage/paying-fetch.ts): first send, `pay` on an x402
- * 402, the paid retry with the header, `report` with what came back; a `retry` outcome sends again.
+ * 402, the paid retry with the header, `report` with what came back; a `retry` outcome sends the
+ * same payment again and reports on the same attempt.
  * `tamper` rewrites the 402's PAYMENT-REQUIRED before the background sees it (a hostile server).
  */
 async function paidCall(s: Setup, url: string, tamper?: (pr: PaymentRequiredV2) => PaymentRequiredV2): Promise<Outcome> {
@@ -79,10 +80,10 @@ async function paidCall(s: Setup, url: string, tamper?: (pr: PaymentRequiredV2) 
   const text = /json/.test(first.headers.get('content-type') ?? '') ? await first.text() : null;
   const body = paymentRequired === null && !(text ?? '').includes('x402Version') ? null : text;
   const reports: ReportResult[] = [];
+  const attemptId = randomId(8);
+  const decision = await s.service.paying.pay(s.caller, { url, method: 'GET', paymentRequired, body, hadPayment: false, attemptId });
+  if (!decision.pay) return { status: first.status, decision, reports };
   for (let i = 0; ; i++) {
-    const attemptId = randomId(8);
-    const decision = await s.service.paying.pay(s.caller, { url, method: 'GET', paymentRequired, body, hadPayment: false, attemptId });
-    if (!decision.pay) return { status: first.status, decision, reports };
     const paid = await fetch(url, { headers: { [decision.header.name]: decision.header.value } });
     const required = paid.headers.get('payment-required');
     const refusal = paid.status > 399 && required === null && /json/.test(paid.headers.get('content-type') ?? '') ? await paid.clone().text() : null;
@@ -96,6 +97,7 @@ async function paidCall(s: Setup, url: string, tamper?: (pr: PaymentRequiredV2) 
       uptoSessionId: paid.headers.get('x-upto-session-id'),
     });
     reports.push(report);
+    // The same payment again, on the same attempt (its reservation stands).
     if (report.outcome === 'retry' && i < 3) {
       await new Promise((r) => setTimeout(r, report.after));
       continue;
@@ -292,6 +294,8 @@ describe('upto through the background: one permit, the same payload every call',
     const third = await paidCall(s, url(stack.upto.paths.upto, api.url));
     expect(third.reports[0]).toMatchObject({ outcome: 'retry', reason: 'settling_in_progress' });
     expect(third.report).toMatchObject({ outcome: 'settled' });
+    // One reservation for the call throughout, settled once.
+    expect((await s.db.payments.toArray()).map((p) => p.status)).toEqual(['settled', 'settled', 'settled']);
     const [session] = await s.db.sessions.toArray();
     expect(session).toMatchObject({ spent: (3n * stack.upto.price).toString(), reserved: '0', status: 'active' });
   });
