@@ -322,6 +322,11 @@ describe('upto through the background: one permit, the same payload every call',
     const coinbase = await paidCall(setup(), url(stack.upto.paths.upto), (pr) => ({ ...pr, accepts: pr.accepts.map((a) => ({ ...a, extra: { ...a.extra, facilitatorAddress: stack.upto.spender, assetTransferMethod: 'permit2' } })) }));
     expect(coinbase.decision).toMatchObject({ pay: false, reason: 'coinbase_upto' });
 
+    // The window cannot go below the least cap the API accepts (its facilitator would refuse the permit).
+    const low = setup({ decide: (p) => ({ cap: (BigInt(p.minCap!) - 1n).toString(), expiresIn: p.expiresIn }) });
+    expect((await paidCall(low, url(stack.upto.paths.upto))).decision).toMatchObject({ pay: false, reason: 'invalid_decision' });
+    expect(low.wallet.asked).toEqual([]);
+
     const liar = setup();
     liar.wallet.mode = 'stale-nonce';
     const lied = await paidCall(liar, url(stack.upto.paths.upto));
