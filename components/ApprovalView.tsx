@@ -11,6 +11,8 @@ export interface ApprovalViewProps {
   now: number;
   onApprove(decision: { cap: string; expiresIn: number; perCallMax?: string | null }): void;
   onReject(): void;
+  /** The wallet picked among several in the page, or null (declined). */
+  onChooseWallet?(name: string | null): void;
   busy?: boolean;
   error?: string | null;
 }
@@ -47,7 +49,7 @@ function Row({ label, children, testId }: { label: string; children: ReactNode; 
  * middle; site-supplied text is cleaned and clamped. Cap, expiry and the per-call limit can be set,
  * the cap only lowered.
  */
-export function ApprovalView({ state, now, onApprove, onReject, busy = false, error = null }: ApprovalViewProps) {
+export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, busy = false, error = null }: ApprovalViewProps) {
   const p = state.prompt;
   const d = p.token.decimals;
   const symbol = siteText(p.token.symbol, 16);
@@ -134,7 +136,8 @@ export function ApprovalView({ state, now, onApprove, onReject, busy = false, er
         <Row label="Token" testId="approval-token">
           <bdi>{symbol}</bdi> <span className="muted">({d} decimals)</span>{' '}
           {p.token.verified ? <span className="badge ok">known</span> : <span className="badge warn" title="Read from the chain; not in the wallet's list of known tokens">unverified</span>}
-          <br /><span className="mono muted" title={p.asset}>{shortAddress(p.asset)}</span>
+          {/* A token the wallet does not know is identified by its full address only. */}
+          <br /><span className="mono muted" title={p.asset} data-testid="approval-asset">{p.token.verified ? shortAddress(p.asset) : p.asset}</span>
         </Row>
         <Row label="Pays to" testId="approval-recipient"><span className="mono" title={p.recipient}>{p.recipient}</span></Row>
         <Row label="Only for calls to" testId="approval-api-origins">{p.apiOrigins.map((o) => <div key={o} className="mono"><bdi>{o}</bdi></div>)}</Row>
@@ -210,7 +213,7 @@ export function ApprovalView({ state, now, onApprove, onReject, busy = false, er
       </div>
 
       <footer className="approval-foot">
-        {state.step !== 'waiting' && <Progress state={state} ask={ask} />}
+        {state.step !== 'waiting' && (state.wallets?.length ? <WalletChoice wallets={state.wallets} busy={busy} onChoose={(n) => onChooseWallet?.(n)} /> : <Progress state={state} ask={ask} />)}
         {error && <p className="error" role="alert">{error}</p>}
         {deciding && (
           <div className="actions">
@@ -223,11 +226,29 @@ export function ApprovalView({ state, now, onApprove, onReject, busy = false, er
   );
 }
 
+/** Several wallets answered in the page: which one signs. Their names are the page's text: cleaned. */
+function WalletChoice({ wallets, busy, onChoose }: { wallets: string[]; busy: boolean; onChoose(name: string | null): void }) {
+  return (
+    <div className="notice" role="group" aria-label="Choose a wallet" data-testid="approval-wallets">
+      <p style={{ margin: '0 0 6px' }}>Several wallets are installed in this page. Which one should sign?</p>
+      <div className="actions" style={{ flexWrap: 'wrap' }}>
+        {wallets.map((w) => (
+          <button key={w} type="button" data-testid="approval-wallet" data-name={w} disabled={busy} onClick={() => onChoose(w)}>
+            <bdi>{siteText(w, 64)}</bdi>
+          </button>
+        ))}
+        <button type="button" data-testid="approval-wallet-cancel" disabled={busy} onClick={() => onChoose(null)}>Cancel</button>
+      </div>
+    </div>
+  );
+}
+
 function Progress({ state, ask }: { state: ApprovalState; ask: 'approve' | 'permit' | 'per-call' }) {
   const text: Record<ApprovalState['step'], string> = {
     waiting: '',
     wallet: ask === 'permit' ? 'Sign the permit in your wallet (no gas)…' : 'Confirm the approval in your wallet…',
-    registering: 'Approval landed. Registering the session with the facilitator…',
+    // EVM: the approve landed; Solana: it is signed, and the facilitator submits it now.
+    registering: 'Approval signed and checked. Registering the session with the facilitator…',
     done: 'Session opened. You can close this window.',
     failed: state.message ? `Could not open the session: ${state.message}` : 'Could not open the session.',
   };

@@ -119,11 +119,11 @@ export function OptionsView({ settings: saved, onSave, about, onExport, onClear 
       {networks.map((n) => (
         <label key={n} className="row" style={{ alignItems: 'center' }}>
           <span>{networkLabel(n)} <span className="mono muted">{n}</span></span>
-          <input style={{ width: 320 }} data-testid={`opt-rpc-${n}`} placeholder={defaultRpcs(n)[0] ?? 'https://…'} value={rpc[n] ?? ''} onChange={(e) => setRpc({ ...rpc, [n]: e.target.value })} />
+          <input style={{ width: 320 }} aria-label={`Read-only RPC URL for ${networkLabel(n)} (${n})`} data-testid={`opt-rpc-${n}`} placeholder={defaultRpcs(n)[0] ?? 'https://…'} value={rpc[n] ?? ''} onChange={(e) => setRpc({ ...rpc, [n]: e.target.value })} />
         </label>
       ))}
       <div className="row" style={{ alignItems: 'center' }}>
-        <input placeholder="eip155:…" data-testid="opt-new-network" value={newNetwork} onChange={(e) => setNewNetwork(e.target.value)} />
+        <input aria-label="Network to add an RPC for (CAIP-2, e.g. eip155:8453)" placeholder="eip155:…" data-testid="opt-new-network" value={newNetwork} onChange={(e) => setNewNetwork(e.target.value)} />
         <button data-testid="opt-add-network" onClick={() => newNetwork && setRpc({ ...rpc, [newNetwork]: '' })}>Add network</button>
       </div>
       <div className="actions">

@@ -10,8 +10,9 @@ export interface PopupViewProps {
   /** Ask for more of one group. */
   onMore(group: 'live' | 'ended'): void;
   now: number;
-  onEnd(id: string): void;
+  onEnd(id: string, revoke: boolean): void;
   onRetry?(id: string): void;
+  onReapprove?(id: string): void;
   /** Lower the allowance an ended session left (asked in the wallet). */
   onRevoke?(id: string): void;
   /** Latest declined / refused payments, newest first. */
@@ -20,10 +21,12 @@ export interface PopupViewProps {
   onShowHistory?(sessionId: string | null): void;
   historyFor?: string | null;
   error?: string | null;
+  /** What the wallet is doing for the person right now (a revoke, a re-approve). */
+  notice?: string | null;
 }
 
 /** The toolbar popup: every session, live; active ones first. */
-export function PopupView({ page, onMore, now, onEnd, onRetry, onRevoke, declined = [], history, onShowHistory, historyFor, error }: PopupViewProps) {
+export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, onRevoke, declined = [], history, onShowHistory, historyFor, error, notice }: PopupViewProps) {
   if (page === null) return <p className="muted">Loading…</p>;
   // A first 402 that could not be paid (no CORS, no facilitator, …) says why even before any session.
   if (page.liveCount + page.endedCount === 0)
@@ -35,13 +38,14 @@ export function PopupView({ page, onMore, now, onEnd, onRetry, onRevoke, decline
     );
   const card = (s: PublicSessionView, actions: boolean) => (
     <div key={s.id}>
-      <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}) } : onRevoke ? { onRevoke } : {})} />
+      <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}), ...(onReapprove ? { onReapprove } : {}) } : onRevoke ? { onRevoke } : {})} />
       <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
     </div>
   );
   return (
     <div data-testid="popup">
       {error && <p className="error" role="alert">{error}</p>}
+      {notice && <p className="notice" role="status" data-testid="popup-notice">{notice}</p>}
       <h2>Active sessions ({page.liveCount})</h2>
       {page.liveCount === 0 && <p className="muted">No active session. Sites ask for one when they need to be paid.</p>}
       {page.live.map((s) => card(s, true))}

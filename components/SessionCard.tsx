@@ -1,22 +1,31 @@
+import { useState } from 'react';
 import { countdown, localDateTime, shortAddress, spentRatio, tokenAmount } from '../lib/format';
+import { reasonMessage } from '../lib/messaging/reasons';
 import { networkLabel } from '../lib/chains/networks';
 import type { PublicSessionView } from '../lib/sessions/types';
 
 export interface SessionCardProps {
   session: PublicSessionView;
   now: number;
-  onEnd?: (id: string) => void;
+  /** End the session; `revoke`: also lower its allowance in the wallet. */
+  onEnd?: (id: string, revoke: boolean) => void;
   onRetry?: (id: string) => void;
+  /** Approve again what the session still needs (paused, or its allowance no longer covers it). */
+  onReapprove?: (id: string) => void;
   /** An ended session whose spender may still pull from the wallet: lower that allowance (asked in the wallet). */
   onRevoke?: (id: string) => void;
   showOrigin?: boolean;
 }
 
 /** One session: who, where, how much of the cap is spent, how long it has left. */
-export function SessionCard({ session: s, now, onEnd, onRetry, onRevoke, showOrigin = true }: SessionCardProps) {
-  const expired = s.status === 'active' && s.expiresAt * 1000 <= now;
+export function SessionCard({ session: s, now, onEnd, onRetry, onReapprove, onRevoke, showOrigin = true }: SessionCardProps) {
+  const [confirmEnd, setConfirmEnd] = useState(false);
+  const expired = (s.status === 'active' || s.status === 'paused') && s.expiresAt * 1000 <= now;
   const status = expired ? 'expired' : s.status;
   const ratio = spentRatio(s.spent, s.cap);
+  // Does the chain still cover what is left? (Another approve to the same spender replaces it.)
+  const short = s.onChain && (status === 'active' || status === 'paused') && BigInt(s.onChain.allowance) < BigInt(s.remaining);
+  const drift = s.facilitatorSpent !== undefined && s.facilitatorSpent !== s.spent;
   return (
     <article className="card" data-testid="session-card" data-session-id={s.id} aria-label={`Session for ${s.origin}`}>
       <div className="row" style={{ borderBottom: 0, alignItems: 'center' }}>
@@ -32,6 +41,27 @@ export function SessionCard({ session: s, now, onEnd, onRetry, onRevoke, showOri
       {showOrigin && <div className="row"><span>Network</span><span>{networkLabel(s.network)}</span></div>}
       <div className="row"><span>Pays</span><span className="mono" title={s.recipient}>{shortAddress(s.recipient)}</span></div>
       {s.perCallMax && <div className="row"><span>Per-call limit</span><span>{tokenAmount(s.perCallMax, s.decimals, s.symbol)}</span></div>}
+      {drift && (
+        <div className="row" data-testid="session-facilitator-spent" data-units={s.facilitatorSpent}>
+          <span>Facilitator counts</span>
+          <span>{tokenAmount(s.facilitatorSpent!, s.decimals, s.symbol)} spent{s.checkedAt ? ` (checked ${localDateTime(s.checkedAt)})` : ''}</span>
+        </div>
+      )}
+      {status === 'paused' && (
+        <p className="notice warn" data-testid="session-paused" data-reason={s.statusReason}>
+          Paused: {reasonMessage(s.statusReason ?? 'session_paused')} Nothing is paid until the allowance and balance cover it again.
+        </p>
+      )}
+      {short && (
+        <p className="notice warn" data-testid="session-attention">
+          Needs attention: the allowance on chain ({tokenAmount(s.onChain!.allowance, s.decimals, s.symbol)}) no longer covers what is left ({tokenAmount(s.remaining, s.decimals, s.symbol)}).
+        </p>
+      )}
+      {onReapprove && (status === 'paused' || short) && (
+        <div className="actions">
+          <button data-testid="reapprove" onClick={() => onReapprove(s.id)}>Re-approve in my wallet</button>
+        </div>
+      )}
       {status === 'pending' && (
         <p className="notice" data-testid="session-pending">
           Approved on chain; the facilitator has not registered it yet. The wallet retries every minute.
@@ -45,9 +75,20 @@ export function SessionCard({ session: s, now, onEnd, onRetry, onRevoke, showOri
           <button style={{ marginLeft: 8 }} data-testid="revoke-allowance" onClick={() => onRevoke(s.id)}>Revoke</button>
         </p>
       )}
-      {onEnd && status === 'active' && (
+      {onEnd && (status === 'active' || status === 'paused') && !confirmEnd && (
         <div className="actions">
-          <button className="danger" data-testid="end-session" onClick={() => onEnd(s.id)}>End session</button>
+          <button className="danger" data-testid="end-session" onClick={() => setConfirmEnd(true)}>End session</button>
+        </div>
+      )}
+      {onEnd && confirmEnd && (
+        <div className="notice" role="group" aria-label="End this session">
+          <p style={{ margin: '0 0 8px' }}>
+            Ending stops payments at once. The facilitator can still pull what the on-chain allowance allows until you lower it: your wallet can do that now (one transaction).
+          </p>
+          <div className="actions" style={{ marginTop: 0 }}>
+            <button className="danger" data-testid="end-and-revoke" onClick={() => (setConfirmEnd(false), onEnd(s.id, true))}>End and lower the allowance</button>
+            <button data-testid="end-only" onClick={() => (setConfirmEnd(false), onEnd(s.id, false))}>End only</button>
+          </div>
         </div>
       )}
     </article>

@@ -8,7 +8,7 @@
  * If any component fails to start (a busy port, say), the ones already running are stopped
  * before the error is rethrown, so nothing is left holding a port.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Express } from 'express';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import type { EXACT_PATHS, ExactPrices } from './api/exact-routes';
 import { startPaidApi, type ApiPaths, type ApiPrices, type PaidApiHandle, type PaidApiOptions } from './api/server';
 import type { UPTO_PATHS } from './api/upto-routes';
 import { startChain } from './chain';
-import { startDapp } from './dapp/server';
+import { startDapp, type DappConfig } from './dapp/server';
 import { BadOptionError } from './errors';
 import { publicClientFor } from './evm';
 import { startExactFacilitator } from './exact/server';
@@ -100,6 +100,8 @@ export interface StackFacilitator {
   stop(): Promise<void>;
   /** Starts it again on the same port and ledger (no-op while running). */
   start(): Promise<void>;
+  /** Restarts it on the same port with an empty ledger: every session it knew is gone. */
+  loseDatabase(): Promise<void>;
   /** The options to pass to `startFacilitator` to run an equivalent one yourself. */
   options: FacilitatorOptions & { port: number };
 }
@@ -224,6 +226,14 @@ async function restartableFacilitator(options: FacilitatorOptions, stoppers: Sto
       if (handle) return;
       handle = await startFacilitator(first.options);
     },
+    async loseDatabase() {
+      // A facilitator redeployed without its volume: same address and port, no sessions.
+      const h = handle;
+      handle = null;
+      await h?.stop();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${first.dbPath}${suffix}`, { force: true });
+      handle = await startFacilitator(first.options);
+    },
   };
 }
 
@@ -254,6 +264,8 @@ interface ServicesOptions {
   upto?: PaidApiOptions['upto'];
   /** Extra paid routes (Solana) on the same paid API. */
   mounts?: { mount(app: Express): void }[];
+  /** The Solana terms for the demo dapp's chain picker. */
+  dappSolana?: DappConfig['solana'];
 }
 
 /** Facilitator → paid API → demo dapp, the same on the local chain and on a remote one. */
@@ -307,6 +319,7 @@ async function startServices(
       prices: stringPrices(api.prices),
       // Token units, as window.x402session.requestSession takes them (1.00 USDC = ten chat messages).
       session: { cap: '1.00', expiresIn: 3600 },
+      ...(o.dappSolana ? { solana: o.dappSolana } : {}),
       // One card per other scheme the wallet pays (local stack only).
       schemes: {
         ...(api.upto ? { upto: { path: api.upto.paths.upto, price: api.upto.price.toString(), cap: api.upto.cap.toString() } } : {}),
@@ -384,6 +397,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         quiet,
         prices: opts.prices,
         mounts: solanaRoutes ? [solanaRoutes] : undefined,
+        dappSolana:
+          solana && solanaRoutes
+            ? {
+                network: solana.network,
+                facilitatorUrl: solana.facilitator.url,
+                rpcUrl: solana.rpc.url,
+                token: { address: solana.mint.address, symbol: 'USDC', decimals: solana.mint.decimals },
+                recipient: solana.recipient.address,
+                paths: solanaRoutes.paths,
+                prices: { chat: solanaRoutes.prices.chat.toString(), cheap: solanaRoutes.prices.cheap.toString() },
+              }
+            : undefined,
         rpcUrl: chain.rpcUrl,
         chainId,
         network: chain.network,

@@ -1,12 +1,19 @@
 import type { Stack } from '../devnet/stack';
+import { resolveNetwork } from '../lib/chains/networks';
 import type { ExtensionBrowser } from './support/extension';
 
-/** Point the extension at the local chain's RPC (its port differs per run). */
+/**
+ * Point the extension at the local chain's RPC (its port differs per run), and at the local Solana
+ * runtime's when the stack runs one: the devnet's Solana facilitator says `solana:devnet`, which the
+ * wallet stores under the devnet CAIP-2 id, so that is the network whose RPC the person "set".
+ */
 export async function configureExtension(ext: ExtensionBrowser, stack: Stack): Promise<void> {
   const sw = await ext.serviceWorker();
-  await sw.evaluate(async ({ network, rpc }) => {
+  const rpc: Record<string, string> = { [stack.chain.network]: stack.chain.rpcUrl };
+  if (stack.solana) rpc[resolveNetwork(stack.solana.network)!.id] = stack.solana.rpc.url;
+  await sw.evaluate(async (rpc) => {
     const chrome = (globalThis as unknown as { chrome: { storage: { local: { get(k: string): Promise<Record<string, any>>; set(v: object): Promise<void> } } } }).chrome;
     const current = (await chrome.storage.local.get('settings')).settings ?? {};
-    await chrome.storage.local.set({ settings: { ...current, rpc: { ...(current.rpc ?? {}), [network]: rpc } } });
-  }, { network: stack.chain.network, rpc: stack.chain.rpcUrl });
+    await chrome.storage.local.set({ settings: { ...current, rpc: { ...(current.rpc ?? {}), ...rpc } } });
+  }, rpc);
 }

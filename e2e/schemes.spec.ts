@@ -155,6 +155,7 @@ test.describe('upto (daydreams): one permit, reused', () => {
     // The person ends the session in the popup; it offers to revoke what is left, and says why.
     const popup = await openPopup();
     await popup.getByTestId('end-session').click();
+    await popup.getByTestId('end-only').click();
     const leftover = popup.getByTestId('session-leftover');
     await expect(leftover).toHaveAttribute('data-units', (cap - 5n * price).toString(), { timeout: 15_000 });
     await expect(leftover).toContainText('does not end with the session');

@@ -2,7 +2,7 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { browser } from 'wxt/browser';
 import { ApprovalQueue } from '../lib/background/approvals';
 import { createBadges } from '../lib/background/badge';
-import type { DnrPorts, ScriptingPorts, StoragePorts, WebRequestPorts } from '../lib/background/browser-ports';
+import type { ActionPorts, DnrPorts, ScriptingPorts, StoragePorts, WebRequestPorts } from '../lib/background/browser-ports';
 import { createX402Cors } from '../lib/background/cors';
 import { createMaintenance } from '../lib/background/maintenance';
 import { createPortHub, type PortLike } from '../lib/background/ports';
@@ -51,7 +51,7 @@ export default defineBackground(() => {
   browser.webRequest.onCompleted.addListener((d) => redirects.forget(d.requestId), filter);
   browser.webRequest.onErrorOccurred.addListener((d) => redirects.forget(d.requestId), filter);
 
-  const badges = createBadges({ action: browser.action, tabs: browser.tabs, sessionsOf: (origin) => db.sessions.where('origin').equals(origin).toArray() });
+  const badges = createBadges({ action: browser.action as unknown as ActionPorts, tabs: browser.tabs, sessionsOf: (origin) => db.sessions.where('origin').equals(origin).toArray() });
   const service = new WalletService({
     db,
     tokenInfo: createTokenReader(settings.get),

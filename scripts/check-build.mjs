@@ -20,9 +20,15 @@ for (const c of scripts) for (const js of c.js ?? []) if (/signer/.test(js)) pro
 if (main && main.run_at !== 'document_start') problems.push(`MAIN-world script runs at ${main.run_at}, not document_start`);
 const signers = readdirSync(dir).filter((f) => /^signer-[a-z0-9]+\.js$/.test(f)).sort();
 if (!signers.includes('signer-evm.js')) problems.push('signer-evm.js (the lazily injected EVM wallet chunk) is missing');
+if (!signers.includes('signer-solana.js')) problems.push('signer-solana.js (the lazily injected Solana wallet chunk) is missing');
 // The wallet libraries stay out of the background bundle: they are the signer chunks' business.
+// Solana: Wallet Standard's event and feature names, and a web3.js error text, survive minification.
+const SOLANA_MARKERS = ['wallet-standard:app-ready', 'wallet-standard:register-wallet', 'solana:signTransaction', 'solana:signMessage', 'Invalid public key input'];
 const background = existsSync(join(dir, 'background.js')) ? readFileSync(join(dir, 'background.js'), 'utf8') : '';
-for (const marker of ['@wagmi/core', 'wagmi', 'freighter', 'StandardWalletAdapter']) if (background.includes(marker)) problems.push(`background.js contains wallet code (${marker})`);
+for (const marker of ['@wagmi/core', 'wagmi', 'freighter', 'StandardWalletAdapter', ...SOLANA_MARKERS]) if (background.includes(marker)) problems.push(`background.js contains wallet code (${marker})`);
+// The markers must mean something: the Solana chunk itself carries them.
+const solanaChunk = signers.includes('signer-solana.js') ? readFileSync(join(dir, 'signer-solana.js'), 'utf8') : '';
+if (solanaChunk && !solanaChunk.includes('wallet-standard:app-ready')) problems.push('signer-solana.js lacks Wallet Standard discovery: the background check above would prove nothing');
 
 const size = (file) => {
   const buf = readFileSync(join(dir, file));
@@ -35,7 +41,7 @@ if (existsSync(join(dir, 'background.js'))) rows.push({ role: 'background', ...s
 for (const file of signers) rows.push({ role: `signer chunk (lazy, ${file.slice(7, -3)})`, ...size(file) });
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log(`\nBuild check (${dir}):`);
-for (const r of rows) console.log(`  ${r.role.padEnd(22)} ${r.file.padEnd(34)} ${kb(r.bytes).padStart(9)} min  ${kb(r.gzip).padStart(9)} gzip`);
+for (const r of rows) console.log(`  ${r.role.padEnd(28)} ${r.file.padEnd(34)} ${kb(r.bytes).padStart(9)} min  ${kb(r.gzip).padStart(9)} gzip`);
 if (main) {
   const s = statSync(join(dir, main.js[0])).size;
   console.log(`  MAIN-world budget: ${kb(s)} of ${kb(BUDGET)} ${s <= BUDGET ? 'OK' : 'OVER'}`);

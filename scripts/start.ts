@@ -10,17 +10,30 @@
  *
  * The local chain has no real wallet, so a dev wallet (the funded dev key printed below) is built
  * into the demo browser; pass --own-wallet to rely on a wallet extension of your own instead.
+ *
+ * `--chain solana` runs the same demo on the devnet's Solana half (litesvm, the Solana session
+ * facilitator) with a Wallet Standard dev wallet: one approval step (the partial approve and the
+ * auth message), then ten paid calls; it prints token balances from the local runtime.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createPublicClient, http, parseAbi } from 'viem';
-import { startStack, type Stack } from '../devnet/stack';
+import { startStack, type Stack, type StackSolana } from '../devnet/stack';
 import { launchWithExtension, type ExtensionBrowser } from '../e2e/support/extension';
+import { SolanaTestWallet } from '../e2e/support/solana-wallet';
 import { TestWallet } from '../e2e/support/test-wallet';
 import { configureExtension } from '../e2e/fixtures-config';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+// `--chain solana` (or `--chain=solana`): which chain the demo pays on.
+const chainArg = argv.find((a) => a.startsWith('--chain='))?.slice(8) ?? (argv.includes('--chain') ? argv[argv.indexOf('--chain') + 1] : undefined) ?? 'evm';
+if (chainArg !== 'evm' && chainArg !== 'solana') {
+  console.error(`--chain must be evm or solana, not ${JSON.stringify(chainArg)}`);
+  process.exit(2);
+}
+const onSolana = chainArg === 'solana';
 const headless = args.has('--headless') || (!process.env.DISPLAY && process.platform === 'linux');
 const shotsDir = resolve(process.env.X402_SCREENSHOTS ?? 'artifacts/start');
 // Same port variables as `npm run devnet`.
@@ -38,10 +51,18 @@ async function main() {
   }
   step('Starting the local stack');
   const stack = await startStack({
-    ports: { chain: portArg('chain', 8545), facilitator: portArg('facilitator', 4020), api: portArg('api', 4021), dapp: portArg('dapp', 4022) },
+    ports: {
+      chain: portArg('chain', 8545),
+      facilitator: portArg('facilitator', 4020),
+      api: portArg('api', 4021),
+      dapp: portArg('dapp', 4022),
+      ...(onSolana ? { solanaRpc: portArg('solana_rpc', 8899), solanaFacilitator: portArg('solana_facilitator', 4030) } : {}),
+    },
     dataDir: resolve('.devnet-data'),
     quiet: true,
+    ...(onSolana ? { solana: true } : {}),
   });
+  if (onSolana) return startSolana(stack);
   const user = stack.accounts.users[0]!;
   console.log(`  chain        ${stack.chain.rpcUrl}  (${stack.chain.network})
   token        ${stack.token.address}  ${stack.token.symbol}, ${stack.token.decimals} decimals
@@ -81,6 +102,93 @@ async function main() {
     await dapp.screenshot({ path: join(shotsDir, 'failure.png') }).catch(() => undefined);
     await shutdown(1);
   }
+}
+
+/** The demo on the devnet's Solana half: a Wallet Standard dev wallet instead of the EIP-1193 one. */
+async function startSolana(stack: Stack) {
+  const sol = stack.solana!;
+  const payer = sol.payers[0]!;
+  console.log(`  solana rpc   ${sol.rpc.url}  (litesvm; the facilitator says "${sol.network}", the wallet signs for ${sol.walletChain})
+  mint         ${sol.mint.address}  USDC, ${sol.mint.decimals} decimals (SPL)
+  facilitator  ${sol.facilitator.url}  delegate and fee payer ${sol.facilitator.address}
+  paid API     ${sol.api.url}  (POST ${sol.api.paths.chat} ${fmt(sol.api.prices.chat)}, GET ${sol.api.paths.cheap} ${fmt(sol.api.prices.cheap)})
+  demo dapp    ${stack.dapp.url}/?chain=solana
+  dev wallet   ${payer.address}  (PUBLIC dev key, 10,000 USDC and 0 SOL: the facilitator pays the fees)`);
+
+  step(`Opening Chromium with the extension (${headless ? 'headless' : 'windowed'})`);
+  const ext = await launchWithExtension({ headless });
+  await configureExtension(ext, stack);
+  const wallet = args.has('--own-wallet') ? null : new SolanaTestWallet({ secretKey: payer.keypair.secretKey, name: 'Dev wallet (Solana)' });
+  if (wallet) await wallet.install(ext.context);
+  const dapp = await ext.context.newPage();
+  await dapp.goto(`${stack.dapp.url}/?chain=solana`);
+
+  const shutdown = async (code: number) => {
+    await ext.close().catch(() => undefined);
+    await stack.stop().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  if (!headless) {
+    console.log('\nThe demo dapp is open on Solana. Click "Start session", approve once (the dev wallet signs), then chat or pull the slot machine.\nPress Ctrl-C to stop everything.');
+    return;
+  }
+  try {
+    await walkSolanaDemo(sol, ext, dapp, wallet!);
+    await shutdown(0);
+  } catch (e) {
+    console.error(`\nThe demo walk failed: ${e instanceof Error ? e.message : String(e)}`);
+    await dapp.screenshot({ path: join(shotsDir, 'failure.png') }).catch(() => undefined);
+    await shutdown(1);
+  }
+}
+
+async function walkSolanaDemo(sol: StackSolana, ext: ExtensionBrowser, dapp: import('@playwright/test').Page, wallet: SolanaTestWallet) {
+  mkdirSync(shotsDir, { recursive: true });
+  // Balances straight from the local runtime's token accounts (what SPL Token wrote).
+  const balance = (owner: string) => sol.tokenBalance(owner);
+  const before = { payer: balance(wallet.address), recipient: balance(sol.recipient.address) };
+  console.log(`  payer      ${wallet.address}  ${fmt(before.payer)}\n  recipient  ${sol.recipient.address}  ${fmt(before.recipient)}`);
+
+  step('Requesting a Solana session from the dapp');
+  const approval = ext.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approve.html'), timeout: 30_000 });
+  await dapp.getByTestId('start-session').click();
+  const win = await approval;
+  await win.setViewportSize({ width: 440, height: 680 });
+  await win.getByTestId('approve').waitFor();
+  await win.screenshot({ path: join(shotsDir, 'solana-approval-window.png') });
+  console.log(`  approval window for ${await win.getByTestId('approval-origin').textContent()}: ${await win.getByTestId('approval-cap-summary').textContent()} on ${await win.getByTestId('approval-network').textContent()} (screenshot saved)`);
+  await win.getByTestId('approve').click();
+  await dapp.getByTestId('session-cap').filter({ hasText: /\d/ }).waitFor({ timeout: 30_000 });
+  const delegation = sol.tokenAccount(wallet.address);
+  console.log(`  session open: cap ${await dapp.getByTestId('session-cap').textContent()}, expires ${await dapp.getByTestId('session-expiry').textContent()}`);
+  console.log(`  wallet requests: ${wallet.requests.join(', ')}  →  1 approval step (${wallet.count('signTransaction')} partial approve + ${wallet.count('signMessage')} auth message)`);
+  console.log(`  on chain: delegate ${delegation?.delegate} may pull ${fmt(delegation?.delegatedAmount ?? 0n)} (the facilitator submitted the approve and paid its fee)`);
+
+  step('Sending ten paid chat messages (no popups)');
+  for (let i = 1; i <= 10; i++) {
+    await dapp.getByTestId('chat-input').fill(`Message ${i}`);
+    await dapp.getByTestId('chat-send').click();
+    await dapp.getByTestId('session-spent').filter({ hasText: new RegExp(`^\\s*${(i * 0.1).toFixed(2)}`) }).waitFor({ timeout: 15_000 });
+    console.log(`  ${i}. paid ${fmt(sol.api.prices.chat)}; spent ${await dapp.getByTestId('session-spent').textContent()}`);
+  }
+  await dapp.screenshot({ path: join(shotsDir, 'solana-dapp.png') });
+  const popup = await ext.context.newPage();
+  await popup.setViewportSize({ width: 400, height: 600 });
+  await popup.goto(`chrome-extension://${ext.extensionId}/popup.html`);
+  await popup.getByTestId('session-card').first().waitFor();
+  await popup.screenshot({ path: join(shotsDir, 'solana-popup.png') });
+
+  const after = { payer: balance(wallet.address), recipient: balance(sol.recipient.address) };
+  step('What happened on chain (token balances read from the local runtime)');
+  console.log(`  payer      ${fmt(before.payer)} → ${fmt(after.payer)}  (−${fmt(before.payer - after.payer)})
+  recipient  ${fmt(before.recipient)} → ${fmt(after.recipient)}  (+${fmt(after.recipient - before.recipient)})
+  delegation left: ${fmt(sol.tokenAccount(wallet.address)?.delegatedAmount ?? 0n)}
+  wallet signature requests: ${wallet.signatureRequests} in 1 approval step (signTransaction ×${wallet.count('signTransaction')}, signMessage ×${wallet.count('signMessage')}); none per call`);
+  if (after.recipient - before.recipient !== 10n * sol.api.prices.chat) throw new Error('the recipient did not receive exactly ten payments');
+  if (wallet.signatureRequests !== 2) throw new Error(`the wallet was asked ${wallet.signatureRequests} times, not once for the approve and once for the auth message`);
+  console.log(`\nScreenshots: ${shotsDir}/{solana-approval-window,solana-dapp,solana-popup}.png`);
 }
 
 function fmt(units: bigint | string): string {

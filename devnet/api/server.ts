@@ -62,6 +62,11 @@ export interface PaidApiOptions {
   /** 0 picks a free port. Default 4021. */
   port?: number;
   facilitatorUrl: string;
+  /**
+   * The facilitator URL put in `accepts[].extra` when clients reach it by another name than this
+   * server does (tests: https://facilitator.test through a TLS proxy). Default: `facilitatorUrl`.
+   */
+  advertisedFacilitatorUrl?: string;
   /** v2 network string, as the facilitator advertises it (e.g. `eip155:31337`). */
   network: string;
   asset: `0x${string}`;
@@ -106,7 +111,8 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
   const log = opts.quiet ? () => {} : (line: string) => console.log(`[paid-api] ${line}`);
 
   const facilitator = new HTTPFacilitatorClient({ url: facilitatorUrl, timeoutMs: 30_000 });
-  const resourceServer = new x402ResourceServer(facilitator).register(network, new SessionSchemeServer({ asset, decimals, facilitatorUrl }));
+  const advertisedFacilitatorUrl = (opts.advertisedFacilitatorUrl ?? facilitatorUrl).replace(/\/+$/, '');
+  const resourceServer = new x402ResourceServer(facilitator).register(network, new SessionSchemeServer({ asset, decimals, facilitatorUrl: advertisedFacilitatorUrl }));
   // Prices go in as money strings ("$0.1") so the plugin's parsePrice is what turns them into base units.
   const money = (p: bigint) => `$${formatUnits(p, decimals)}`;
   const option = (price: bigint) => ({ scheme: 'session', price: money(price), network, payTo });
@@ -244,6 +250,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
     API_PATHS.v1,
     v1PaidRoute({
       facilitatorUrl,
+      advertisedFacilitatorUrl,
       network: v1Network,
       asset,
       payTo,

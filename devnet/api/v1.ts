@@ -11,6 +11,8 @@ import { decodeJsonHeader, encodeJsonHeader } from './codec';
 
 export interface V1RouteOptions {
   facilitatorUrl: string;
+  /** What `extra.facilitatorUrl` says, when clients reach the facilitator by another name. */
+  advertisedFacilitatorUrl?: string;
   /** The v1 network name (`base-sepolia`, or `eip155:<id>` for chains v1 never named). */
   network: string;
   asset: `0x${string}`;
@@ -91,7 +93,7 @@ export function v1PaidRoute(opts: V1RouteOptions): RequestHandler {
       description: opts.description,
       mimeType: 'application/json',
       maxTimeoutSeconds: 300,
-      extra: { ...extra, facilitatorUrl: opts.facilitatorUrl },
+      extra: { ...extra, facilitatorUrl: opts.advertisedFacilitatorUrl ?? opts.facilitatorUrl },
     };
     const accepts = [requirements];
 

@@ -24,6 +24,16 @@ export interface DappConfig {
   prices: { chat: string; cheap: string; v1: string; nocors: string };
   /** What "Start session" asks for: `cap` in token units ("1.00"), like requestSession takes it. */
   session: { cap: string; expiresIn: number };
+  /** The Solana terms, when the devnet runs its Solana half (the page's chain picker offers it). */
+  solana?: {
+    network: string;
+    facilitatorUrl: string;
+    rpcUrl: string;
+    token: { address: string; symbol: string; decimals: number };
+    recipient: string;
+    paths: { chat: string; cheap: string };
+    prices: { chat: string; cheap: string };
+  };
   /** Routes offering only `upto` / only `exact` (one card each), base units as decimal strings. */
   schemes?: {
     upto?: { path: string; price: string; cap: string };

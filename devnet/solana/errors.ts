@@ -12,7 +12,7 @@ import {
   TransactionErrorInstructionError,
   TransactionErrorInsufficientFundsForRent,
   TransactionErrorProgramExecutionTemporarilyRestricted,
-} from 'litesvm/dist/internal';
+} from 'litesvm/dist/internal.js';
 
 export const TRANSACTION_ERRORS = [
   'AccountInUse',
@@ -139,7 +139,7 @@ export function splTokenErrorName(code: number): string | undefined {
 /** The `err` of an RPC answer: `"BlockhashNotFound"`, `{ InstructionError: [1, { Custom: 4 }] }`, … */
 export type RpcTransactionError = string | Record<string, unknown>;
 
-type LiteErr = ReturnType<import('litesvm/dist/internal').FailedTransactionMetadata['err']>;
+type LiteErr = ReturnType<import('litesvm/dist/internal.js').FailedTransactionMetadata['err']>;
 
 export function toRpcError(err: LiteErr): RpcTransactionError {
   if (typeof err === 'number') return TRANSACTION_ERRORS[err] ?? `TransactionError(${err})`;

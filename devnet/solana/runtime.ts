@@ -14,7 +14,7 @@
  * Transactions go in as wire bytes, exactly as an RPC client sends them.
  */
 import { randomBytes } from 'node:crypto';
-import { Account, Clock, LiteSvm, SimulatedTransactionInfo, type FailedTransactionMetadata, type TransactionMetadata } from 'litesvm/dist/internal';
+import { Account, Clock, LiteSvm, SimulatedTransactionInfo, type FailedTransactionMetadata, type TransactionMetadata } from 'litesvm/dist/internal.js';
 import { addressToBytes, bytesToAddress } from '../../lib/chains/solana/address';
 import { encodeBase58 } from '../../lib/chains/solana/base58';
 import { toRpcError, type RpcTransactionError } from './errors';

@@ -12,7 +12,7 @@ import { DEFAULT_SOLANA_PER_CALL_MAX, SOLANA_FACILITATOR_NETWORK, startSolanaFac
 import { devKeypair, solanaDevKeys } from './keys';
 import { startSolanaRpc } from './rpc';
 import { LAMPORTS_PER_SOL, SolanaRuntime } from './runtime';
-import { createDevnetMint, DEVNET_USDC_DECIMALS, fundTokenAccount } from './token';
+import { createDevnetMint, DEVNET_USDC_DECIMALS, fundTokenAccount, writeTokenMetadata } from './token';
 
 export interface SolanaStackOptions {
   host?: string;
@@ -72,6 +72,8 @@ export async function startSolanaStack(opts: SolanaStackOptions = {}): Promise<S
     runtime.airdrop(keys.mintAuthority.publicKey.toBase58(), 100n * LAMPORTS_PER_SOL);
     runtime.airdrop(keys.facilitator.publicKey.toBase58(), 100n * LAMPORTS_PER_SOL);
     const mint = createDevnetMint(runtime, keys.mintAuthority, devKeypair('usdc-mint'), DEVNET_USDC_DECIMALS);
+    // Wallets (and the extension) read a mint's symbol from its Metaplex metadata.
+    writeTokenMetadata(runtime, mint.mint, keys.mintAuthority.publicKey, { name: 'USD Coin (devnet)', symbol: 'USDC' });
     const payerUsdc = opts.payerUsdc ?? 10_000n * 10n ** 6n;
     const payers: SolanaPayer[] = keys.payers.map((kp) => {
       const ata = fundTokenAccount(runtime, keys.mintAuthority, mint, kp.publicKey, payerUsdc);

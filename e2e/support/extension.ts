@@ -20,7 +20,20 @@ export interface ExtensionBrowser {
 }
 
 /** Chromium with the built extension loaded, in a (possibly persistent) profile. */
-const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Public-looking origins for the local stack: *.test names resolve to this machine, so a page can
+  // be "https://site.test" (not loopback) and a facilitator "https://facilitator.test" behind a
+  // self-signed certificate (e2e/support/public-origins.ts). Real names are untouched.
+  '--host-resolver-rules=MAP *.test 127.0.0.1',
+  '--ignore-certificate-errors',
+];
 /**
  * Branded Google Chrome (137+) ignores --load-extension unless this feature is off; Chromium and
  * Chrome for Testing load it either way. Only for Chrome: a second --disable-features replaces

@@ -112,7 +112,9 @@ export class SolanaTestWallet {
 
   private pageScript(): string {
     const config = { binding: this.bindingName, name: this.name, chains: this.chains };
-    return `(${standInWallet.toString()})(${JSON.stringify(config)});`;
+    // Under tsx (npm start) esbuild keeps function names with a `__name(fn, "name")` helper that
+    // does not exist in the page: stand one in, so the stringified function runs there too.
+    return `(() => { const __name = (f) => f; (${standInWallet.toString()})(${JSON.stringify(config)}); })();`;
   }
 }
 

@@ -32,6 +32,11 @@ export class TestWallet {
     return this.account.address;
   }
 
+  /** A transaction of the person's own, outside the extension (a revoke in another app, an unrelated transfer). */
+  async sendOutside(to: Hex, data: Hex = '0x'): Promise<Hex> {
+    return this.client.sendTransaction({ to, data, value: 0n });
+  }
+
   /** In every page of the context. */
   async install(context: BrowserContext): Promise<void> {
     await context.exposeBinding('__x402TestWallet', this.binding);

@@ -53,6 +53,7 @@ function App() {
       error={error}
       onApprove={(d) => void decide({ approve: true, ...d })}
       onReject={() => void decide({ approve: false })}
+      onChooseWallet={(name) => void uiCall('approval.chooseWallet', { id, name }).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))}
     />
   );
 }

@@ -20,6 +20,7 @@ const FIRST_PAGE_WAIT_MS = 300;
 function App({ firstPage }: { firstPage: SessionsPage | null }) {
   const now = useNow();
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [historyFor, setHistoryFor] = useState<string | null>(null);
   // Only the latest few ended sessions are read and shown until the person asks for more.
   const [limits, setLimits] = useState(FIRST_LIMITS);
@@ -64,12 +65,29 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
         }}
         onRevoke={(id) => {
           setError(null);
-          uiCall('session.end', { id, revoke: true }).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+          setNotice('Confirm lowering the allowance in your wallet (a tab of the site opens if none is)…');
+          uiCall('session.end', { id, revoke: true }).then(
+            (r) => setNotice(r.revoke ? `The allowance is now ${r.revoke.allowance === '0' ? 'zero' : 'what the other sessions need'} (${r.revoke.txHash.slice(0, 10)}…).` : null),
+            (e: unknown) => (setNotice(null), setError(e instanceof Error ? e.message : String(e))),
+          );
         }}
-        onEnd={(id) => {
+        onEnd={(id, revoke) => {
           setError(null);
-          uiCall('session.end', { id }).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+          setNotice(revoke ? 'Ended. Confirm lowering the allowance in your wallet (a tab of the site opens if none is)…' : null);
+          uiCall('session.end', { id, revoke }).then(
+            (r) => setNotice(r.revoke ? `Ended; the allowance is now ${r.revoke.allowance === '0' ? 'zero' : 'what the other sessions need'} (${r.revoke.txHash.slice(0, 10)}…).` : null),
+            (e: unknown) => (setNotice(null), setError(e instanceof Error ? e.message : String(e))),
+          );
         }}
+        onReapprove={(id) => {
+          setError(null);
+          setNotice('Confirm the approval in your wallet (a tab of the site opens if none is)…');
+          uiCall('session.reapprove', { id }).then(
+            (r) => setNotice(`Approved again (${r.txHash.slice(0, 10)}…).`),
+            (e: unknown) => (setNotice(null), setError(e instanceof Error ? e.message : String(e))),
+          );
+        }}
+        notice={notice}
       />
     </>
   );

@@ -103,7 +103,15 @@ export class Allowances {
     const ctx = this.deps.contexts.opening(chain, caller, () => undefined);
     const network = resolveNetwork(s.network);
     if (!network) throw new WalletError(RpcCode.Unsupported, 'unsupported_network', `${s.network} is not a network the wallet knows.`);
-    const result = await ctx.wallet(chain.approveRequest({ network, asset: s.asset, spender: s.spender, amount, expiresAt: s.expiresAt }));
+    let request;
+    try {
+      request = await chain.approveRequest({ network, asset: s.asset, spender: s.spender, amount, expiresAt: s.expiresAt });
+    } catch (e) {
+      // A family whose approve exists only inside opening a session (Solana: the facilitator
+      // co-signs and submits it) cannot change an allowance on its own from here.
+      throw new WalletError(RpcCode.Unsupported, 'unsupported_request', `On ${networkLabel(s.network)} the allowance cannot be changed from the extension (${e instanceof Error ? e.message.slice(0, 200) : 'no approve'}); use your wallet.`);
+    }
+    const result = await ctx.wallet(request);
     if (chain.addressKey(result.user) !== chain.addressKey(s.user)) throw new WalletError(RpcCode.Unauthorized, 'wallet_error', 'The wallet signed with another account than the session was opened with.');
     return result.txHash;
   }
@@ -115,6 +123,8 @@ export class Allowances {
   async lower(sessionId: string): Promise<{ txHash: string; allowance: string }> {
     const s = await this.deps.db.sessions.get(sessionId);
     if (!s) throw new WalletError(RpcCode.InvalidParams, 'unknown_session', 'No such session.');
+    // A scheme with no allowance (`exact`: a signature per call) has nothing to lower: no wallet prompt.
+    if (!this.chainOf(s).isAddress(s.spender)) return { txHash: '', allowance: '0' };
     const keep = await this.othersNeed(s);
     const txHash = await this.approve(s, keep);
     await this.deps.ledger.noteChain(s.id, { allowance: keep });

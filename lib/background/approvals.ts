@@ -9,6 +9,8 @@ export interface ApprovalBroker {
   request(prompt: ApprovalPrompt, caller: PageCaller): Promise<ApprovalDecision>;
   /** Progress shown in the approval window while the wallet and facilitator work. */
   progress?(promptId: string, step: 'wallet' | 'registering' | 'done' | 'failed', message?: string): void;
+  /** Several wallets in the page: the person picks one in the window. Rejects (4001) when they decline or close it. */
+  chooseWallet?(promptId: string, wallets: string[]): Promise<string>;
 }
 
 export interface ApprovalWindowOps {
@@ -26,7 +28,13 @@ export interface ApprovalWindowOps {
 export class ApprovalQueue implements ApprovalBroker {
   private readonly entries = new Map<
     string,
-    { state: ApprovalState; windowId?: number; settle?: { resolve: (d: ApprovalDecision) => void; reject: (e: Error) => void } }
+    {
+      state: ApprovalState;
+      windowId?: number;
+      settle?: { resolve: (d: ApprovalDecision) => void; reject: (e: Error) => void };
+      /** A wallet choice the window is asked for, after the decision. */
+      choice?: { wallets: string[]; resolve: (name: string) => void; reject: (e: Error) => void };
+    }
   >();
 
   constructor(private readonly ops: ApprovalWindowOps) {}
@@ -67,6 +75,30 @@ export class ApprovalQueue implements ApprovalBroker {
     return true;
   }
 
+  chooseWallet(promptId: string, wallets: string[]): Promise<string> {
+    const e = this.entries.get(promptId);
+    if (!e || e.settle || e.choice) return Promise.reject(new WalletError(RpcCode.UserRejected, 'user_rejected', 'The approval window is gone.'));
+    return new Promise<string>((resolve, reject) => {
+      e.choice = { wallets, resolve, reject };
+      e.state = { ...e.state, step: 'wallet', wallets };
+      this.ops.changed(promptId, e.state);
+    });
+  }
+
+  /** The wallet the person picked in the window (one of those offered), or null: they declined. */
+  choseWallet(promptId: string, name: string | null): boolean {
+    const e = this.entries.get(promptId);
+    const c = e?.choice;
+    if (!e || !c || (name !== null && !c.wallets.includes(name))) return false;
+    delete e.choice;
+    const { wallets: _offered, ...state } = e.state;
+    e.state = state;
+    this.ops.changed(promptId, e.state);
+    if (name === null) c.reject(new WalletError(RpcCode.UserRejected, 'user_rejected', 'The person declined to choose a wallet.'));
+    else c.resolve(name);
+    return true;
+  }
+
   progress(promptId: string, step: 'wallet' | 'registering' | 'done' | 'failed', message?: string): void {
     const e = this.entries.get(promptId);
     if (!e) return;
@@ -84,6 +116,7 @@ export class ApprovalQueue implements ApprovalBroker {
   windowClosed(windowId: number): void {
     for (const [id, e] of this.entries) {
       if (e.windowId === windowId && e.settle) this.decide(id, 'reject');
+      if (e.windowId === windowId && e.choice) this.choseWallet(id, null);
     }
   }
 }

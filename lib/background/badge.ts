@@ -1,4 +1,5 @@
 import type { ActionPorts, TabsPorts } from './browser-ports';
+import { toolbarLookFor } from './toolbar-state';
 import type { SessionRecord } from '../sessions/types';
 import { remainingOf } from '../sessions/types';
 
@@ -48,10 +49,15 @@ export function createBadges(deps: BadgeDeps): { update(tabId: number, url?: str
       const tabUrl = url ?? (await deps.tabs.get(tabId)).url;
       const origin = tabUrl && /^https?:/.test(tabUrl) ? new URL(tabUrl).origin : null;
       const sessions = origin ? await deps.sessionsOf(origin) : [];
-      const { text, title } = badgeFor(sessions, (deps.now ?? Date.now)());
+      const now = (deps.now ?? Date.now)();
+      const { text, title } = badgeFor(sessions, now);
+      // The icon and the badge colour tell the state (idle, active, low, exhausted) at a glance.
+      const look = toolbarLookFor(sessions, now);
+      await deps.action.setIcon({ tabId, path: look.path });
       await deps.action.setBadgeText({ tabId, text });
       await deps.action.setTitle({ tabId, title });
-      if (text) await deps.action.setBadgeBackgroundColor({ tabId, color: '#1f6feb' });
+      if (text) await deps.action.setBadgeBackgroundColor({ tabId, color: look.badgeColor });
+      if (text) await deps.action.setBadgeTextColor?.({ tabId, color: look.badgeTextColor });
     } catch {
       // Tab gone or not ours to read: nothing to show.
     }

@@ -29,6 +29,9 @@ export interface ActionPorts {
   setBadgeText(details: { tabId: number; text: string }): Promise<void>;
   setTitle(details: { tabId: number; title: string }): Promise<void>;
   setBadgeBackgroundColor(details: { tabId: number; color: string }): Promise<void>;
+  setIcon(details: { tabId: number; path: Record<number, string> }): Promise<void>;
+  /** Chrome 110+, Firefox 63+. */
+  setBadgeTextColor?(details: { tabId: number; color: string }): Promise<void>;
 }
 
 export interface TabsPorts {

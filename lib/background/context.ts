@@ -5,6 +5,9 @@ import type { SchemeContext } from '../schemes/types';
 import type { Audit } from './audit';
 import type { PageCaller } from './sender';
 
+/** Asks the person which wallet to sign with (one of `wallets`, page-supplied names); rejects with a WalletError when they decline. */
+export type WalletChooser = (wallets: string[]) => Promise<string>;
+
 /** Runs a wallet request in the caller's tab (the signer chunk of the chain's family). */
 export interface WalletSigner {
   /** Rejects with a WalletError (4001 when the person refused in the wallet). */
@@ -86,12 +89,15 @@ export class SchemeContexts {
     return this.build(chain, origin, null, () => undefined);
   }
 
-  /** For opening a session from `caller`'s tab, reporting progress to its approval window. */
-  opening(chain: ChainAdapter, caller: PageCaller, progress: (step: 'wallet' | 'registering') => void): SchemeContext {
-    return this.build(chain, caller.origin, caller, progress);
+  /**
+   * For opening a session from `caller`'s tab, reporting progress to its approval window; `choose`
+   * asks the person there which of several wallets in the page signs.
+   */
+  opening(chain: ChainAdapter, caller: PageCaller, progress: (step: 'wallet' | 'registering') => void, choose?: WalletChooser): SchemeContext {
+    return this.build(chain, caller.origin, caller, progress, choose);
   }
 
-  private build(chain: ChainAdapter, origin: string, caller: PageCaller | null, progress: SchemeContext['progress']): SchemeContext {
+  private build(chain: ChainAdapter, origin: string, caller: PageCaller | null, progress: SchemeContext['progress'], choose?: WalletChooser): SchemeContext {
     const { deps } = this;
     return {
       chain,
@@ -102,7 +108,15 @@ export class SchemeContexts {
         if (!caller) throw new WalletError(RpcCode.Internal, 'internal_error', 'No tab to ask the wallet in.');
         let result: WalletResult;
         try {
-          result = await deps.signer.sign(caller, chain, request);
+          try {
+            result = await deps.signer.sign(caller, chain, request);
+          } catch (e) {
+            // Several wallets and none named yet: ask the person, then the same request with the one picked.
+            const choices = e instanceof WalletError && e.reason === 'choose_wallet' ? e.data?.choices : undefined;
+            if (!choose || !Array.isArray(choices) || choices.length === 0) throw e;
+            const walletName = await choose(choices as string[]);
+            result = await deps.signer.sign(caller, chain, { ...request, walletName });
+          }
         } catch (e) {
           if (e instanceof WalletError) throw e;
           throw new WalletError(RpcCode.Internal, 'wallet_error', `The wallet could not send the approval: ${e instanceof Error ? e.message.slice(0, 200) : 'unknown error'}`);

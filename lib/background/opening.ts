@@ -76,7 +76,7 @@ export class Opening {
     const asset = p.asset ?? defaultAsset(network.id);
     if (!asset) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `asset is required on ${network.id}.`);
     const session = await this.withApprovalSlot(caller, 'dapp', async () => {
-      const token = await this.token(network, asset);
+      const token = await this.token(caller.origin, network, asset);
       const cap = parseDecimalAmount(p.cap, token.decimals);
       if (cap === null || cap <= 0n) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `cap must be a positive amount with at most ${token.decimals} decimals.`);
       const perCallMax = p.perCallMax === undefined ? null : parseDecimalAmount(p.perCallMax, token.decimals);
@@ -108,7 +108,7 @@ export class Opening {
       caller,
       '402',
       async () => {
-        const token = await this.token(network, option.asset);
+        const token = await this.token(caller.origin, network, option.asset);
         return this.approveAndOpen(caller, payable, {
           source: '402',
           origin: caller.origin,
@@ -174,11 +174,14 @@ export class Opening {
     }
   }
 
-  private async token(network: NetworkInfo, asset: string): Promise<TokenView> {
+  private async token(origin: string, network: NetworkInfo, asset: string): Promise<TokenView> {
     try {
       return await this.deps.tokenInfo(network, asset);
-    } catch {
-      throw new WalletError(RpcCode.Internal, 'token_unreadable', `Could not read token ${asset} on ${networkLabel(network.id)}; check the RPC setting for this network.`);
+    } catch (e) {
+      // Every RPC failed: the page gets a clear error, and the popup lists why nothing was offered.
+      const why = e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : String(e);
+      await this.deps.audit.record({ origin, kind: 'session_failed', reason: 'token_unreadable', detail: `${asset} on ${network.id}: ${why}` });
+      throw new WalletError(RpcCode.Internal, 'token_unreadable', `Could not read token ${asset} on ${networkLabel(network.id)} (${why}); check the RPC setting for this network.`);
     }
   }
 
@@ -207,11 +210,20 @@ export class Opening {
 
   private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, asked: OpenInput, others: string[] = []): Promise<SessionRecord> {
     let input = asked;
-    if (!chain.isAddress(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
+    // A family may be stricter about who can be paid (Solana: a wallet key, not a PDA or a program).
+    if (!(chain.isRecipient ?? chain.isAddress)(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
     if (!chain.isAddress(input.asset)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'asset is not a valid token address for this network.');
+    // ... and about amounts (SPL: u64): a cap or price the token cannot carry never reaches the window.
+    if (chain.maxAmount !== undefined && (input.cap > chain.maxAmount || (input.price ?? 0n) > chain.maxAmount)) {
+      throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'The amount is larger than this token can hold.');
+    }
     const { approvals } = this.deps;
     const promptId = randomId();
-    const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step));
+    const ctx = this.deps.contexts.opening(chain, caller, (step) => approvals.progress?.(promptId, step), (wallets) => {
+      // Several wallets in the page: the person picks one in this approval window.
+      if (!approvals.chooseWallet) throw new WalletError(RpcCode.Disconnected, 'choose_wallet', reasonMessage('choose_wallet'));
+      return approvals.chooseWallet(promptId, wallets);
+    });
     const proposal = await this.propose(caller, impl, ctx, input);
     // The scheme's bounds on what is proposed: a bare 402's invented cap rises to the least the
     // server accepts (the window shows it); no grant outlives what the scheme allows (a short permit).

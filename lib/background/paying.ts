@@ -143,12 +143,15 @@ export class Paying {
     if (payable.length === 0) return decline(offered.map(refusalOf).find((r) => r !== null) ?? 'unsupported_network');
 
     const first = await this.tryReserve(caller, parsed.value, payable, p);
+    if (first.pay) return first;
+    // A session its facilitator forgot (it lost its database) is no session: offer a new one.
+    const forgotten = first.reason === 'session_inactive' && first.session?.status === 'failed' && first.session.statusReason === 'session_not_found';
     // No session of this origin pays this scheme at all (none, or only other schemes'): offer one.
-    if (first.pay || (first.reason !== 'no_session' && first.reason !== 'scheme_mismatch')) return first;
+    if (first.reason !== 'no_session' && first.reason !== 'scheme_mismatch' && !forgotten) return first;
 
     // A bare 402 and no session yet: offer one, pre-filled from the 402.
     const openable = payable.map((x) => ({ ...x, facilitatorUrl: x.by.impl.facilitatorOf(x.option) })).find((x) => x.facilitatorUrl !== null);
-    if (!openable) return first;
+    if (!openable) return decline('no_facilitator');
     if (this.deps.promptOn402 && !(await this.deps.promptOn402())) return first;
     try {
       // The window says which scheme and why: the others this API would also take.

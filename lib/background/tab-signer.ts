@@ -87,5 +87,8 @@ export function outcomeOf(raw: unknown): WalletResult {
     return { user: out.user, txHash: out.txHash, ...(out.extra && typeof out.extra === 'object' ? { extra: out.extra } : {}) };
   }
   const code = out.code === 4001 ? RpcCode.UserRejected : out.code === 4900 ? RpcCode.Disconnected : RpcCode.Internal;
-  throw new WalletError(code, isWalletReason(out.reason) ? out.reason : 'wallet_error', String(out.message ?? 'The wallet failed.').slice(0, 300));
+  const reason = isWalletReason(out.reason) ? out.reason : 'wallet_error';
+  // Several wallets: their names (page-supplied text) go to the approval window for the person to pick.
+  const choices = reason === 'choose_wallet' && Array.isArray(out.choices) ? [...new Set(out.choices.filter((c): c is string => typeof c === 'string' && c.length > 0 && c.length <= 64))].slice(0, 8) : [];
+  throw new WalletError(code, reason, String(out.message ?? 'The wallet failed.').slice(0, 300), choices.length > 0 ? { choices } : undefined);
 }

@@ -46,7 +46,8 @@ export function toolbarStateFor(sessions: readonly SessionRecord[], nowMs: numbe
   const live = unexpired.filter((s) => s.status === 'active');
   if (live.some((s) => remainingOf(s) * LOW_SHARE_DENOMINATOR > BigInt(s.cap))) return 'active';
   if (live.some((s) => remainingOf(s) > 0n)) return 'low';
-  if (live.length > 0 || unexpired.some((s) => s.status === 'exhausted')) return 'exhausted';
+  // Used up, or paused (a payment failed on chain): nothing is paid here until the person acts.
+  if (live.length > 0 || unexpired.some((s) => s.status === 'exhausted' || s.status === 'paused')) return 'exhausted';
   return 'idle';
 }
 

@@ -29,6 +29,7 @@ export function uiHandlers(deps: UiDeps): UiHandlers {
       if (!state) throw new WalletError(RpcCode.InvalidParams, 'unknown_approval', 'This approval is no longer pending.');
       return approvals.decide(p.id, p.approve ? { cap: p.cap ?? state.prompt.cap, expiresIn: p.expiresIn ?? state.prompt.expiresIn, ...(p.perCallMax !== undefined ? { perCallMax: p.perCallMax } : {}) } : 'reject');
     },
+    'approval.chooseWallet': async (p) => approvals.choseWallet(p.id, p.name),
     'session.end': async (p) => {
       const ended = !!(await service.upkeep.end(p.id, 'ended_by_user'));
       // The revoke is asked in the wallet after the session already stopped paying: a refusal there

@@ -1,11 +1,12 @@
 import { evmChain } from './evm';
+import { solanaChain } from './solana';
 import type { ChainAdapter } from './types';
 
 /**
  * The chain families the wallet can pay on. Adding one is a folder under lib/chains/ and one line
  * here (plus its network table in networks.ts).
  */
-const CHAINS: readonly ChainAdapter[] = [evmChain];
+const CHAINS: readonly ChainAdapter[] = [evmChain, solanaChain];
 
 /** The adapter for a family, or null while that family cannot be paid on yet. */
 export function chainFor(family: string): ChainAdapter | null {

@@ -48,12 +48,24 @@ export interface ChainNetworks {
 export interface ChainAdapter extends ChainNetworks {
   /** Is this a well-formed account or token address on this family? */
   isAddress(value: string): boolean;
+  /**
+   * Can this address be paid (a session's recipient)? Stricter than `isAddress` where a well-formed
+   * address may still be one nobody spends from (Solana: program-derived addresses and programs).
+   * Absent: any address.
+   */
+  isRecipient?(value: string): boolean;
+  /** The largest amount this family's tokens can carry (SPL: u64); absent when unbounded in practice. */
+  readonly maxAmount?: bigint;
   readToken(rpcUrl: string, asset: string): Promise<TokenInfo>;
   readAllowance(rpcUrl: string, asset: string, owner: string, spender: string): Promise<bigint>;
   /** What `owner` holds of `asset` (absent: the family cannot read it without a wallet). */
   readBalance?(rpcUrl: string, asset: string, owner: string): Promise<bigint>;
-  /** The request the signer chunk executes to approve `spender` for `amount` of `asset`. */
-  approveRequest(input: ApproveInput): WalletRequest;
+  /**
+   * The request the signer chunk executes to approve `spender` for `amount` of `asset`. A family
+   * whose transaction names recent chain state (Solana's blockhash) reads it over `input.rpcUrl`,
+   * hence the promise; it rejects when that chain cannot be read.
+   */
+  approveRequest(input: ApproveInput): WalletRequest | Promise<WalletRequest>;
   /**
    * Check on chain that what the signer chunk reported is exactly what was asked (it ran in a
    * page-controlled world): null when it is, else why not. Throws when the chain cannot be read.
@@ -70,6 +82,15 @@ export interface ApproveInput {
   amount: bigint;
   /** Unix seconds: families whose approvals expire on chain use it. */
   expiresAt: number;
+  /**
+   * The session this approve opens, for families whose wallet signs the session's terms together
+   * with the approve (Solana: the auth message of docs/protocol.md §5.3). `cap` is the session's own
+   * (the approved `amount` may also cover other open sessions on the same allowance); `network` is
+   * the facilitator's spelling, which the signed terms carry.
+   */
+  session?: { cap: bigint; recipient: string; network: string };
+  /** A read RPC of the network, for families that read the chain to build the request. */
+  rpcUrl?: string;
 }
 
 /** Serialisable: it crosses into the tab's MAIN world. `kind` selects the signer chunk's routine. */
@@ -90,4 +111,7 @@ export interface WalletResult {
 }
 
 /** The signer chunk's reply, as it crosses back from the page. */
-export type SignerOutcome = ({ ok: true } & WalletResult) | { ok: false; code: number; reason: string; message: string };
+export type SignerOutcome =
+  | ({ ok: true } & WalletResult)
+  /** `choices`: with reason `choose_wallet`, the wallets the person may pick from (then asked again with one named). */
+  | { ok: false; code: number; reason: string; message: string; choices?: string[] };

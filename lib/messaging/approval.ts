@@ -61,4 +61,6 @@ export interface ApprovalState {
   step: ApprovalStep;
   message?: string;
   tabId: number;
+  /** Several wallets in the page answered: the person picks the one to sign with (names as the wallets give them). */
+  wallets?: string[];
 }

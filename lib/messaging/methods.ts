@@ -154,6 +154,8 @@ export const UI_METHODS = {
       perCallMax: z.string().regex(/^[1-9][0-9]{0,77}$/).nullable().optional(),
     }),
   },
+  /** The wallet picked among several in the page (`name`), or none: the person declined. */
+  'approval.chooseWallet': { params: z.strictObject({ id: publicId, name: z.string().min(1).max(64).nullable() }) },
   /** End a session; `revoke`: also lower its spender's allowance to what other sessions still need (asked in the wallet). */
   'session.end': { params: z.strictObject({ id: publicId, revoke: z.boolean().optional() }) },
   /** Approve again what the session still needs (after a revoke or a replaced allowance); a paused session resumes. */
@@ -176,6 +178,7 @@ export type UiParams<M extends UiMethod> = z.infer<(typeof UI_METHODS)[M]['param
 export interface UiResults {
   'approval.get': ApprovalState | null;
   'approval.decide': boolean;
+  'approval.chooseWallet': boolean;
   'session.end': { ended: boolean; revoke?: { txHash: string; allowance: string } };
   'session.reapprove': { txHash: string; allowance: string };
   'session.check': boolean;

@@ -68,6 +68,9 @@ export const REASONS = {
   approval_not_verified: 'The chain does not show the approval that was asked for; nothing was stored.',
   document_gone: 'The page that asked is gone (it navigated or closed); nothing was signed.',
   unsupported_request: 'The wallet signer does not know this request.',
+  choose_wallet: 'Several wallets are installed on this page; the person has to choose one.',
+  wallet_timeout: 'The wallet did not answer in time.',
+  rpc_unreachable: "The chain's RPC could not be read; check the RPC setting for this network.",
   // Schemes that sign: exact (a signature per call) and upto (one permit).
   permit2_unsupported: 'This API asks for an exact payment through Permit2 (a token approval to the Permit2 contract, then a signature per call); the wallet does not pay that yet.',
   coinbase_upto: "This API asks for Coinbase's upto (a Permit2 signature per request); the wallet pays only the upto that reuses one permit.",

@@ -44,10 +44,13 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-/** `via: 'npm'` runs `npm run devnet -- …`; `via: 'tsx'` runs the script's command directly. */
-function runDevnet(args: string[], via: 'npm' | 'tsx' = 'npm') {
-  const [cmd, cmdArgs] =
-    via === 'npm' ? ['npm', ['run', '--silent', 'devnet', '--', ...args]] : [join(ROOT, 'node_modules', '.bin', 'tsx'), ['devnet/cli.ts', ...args]];
+/**
+ * `via: 'npm'` runs `npm run devnet -- …`; `via: 'node'` runs the devnet in one process
+ * (`node --import tsx devnet/cli.ts`): the tsx CLI wrapper relays a signal to its child and kills
+ * the child if it does not acknowledge within ~60 ms, which a loaded 2-core machine sometimes misses.
+ */
+function runDevnet(args: string[], via: 'npm' | 'node' = 'npm') {
+  const [cmd, cmdArgs] = via === 'npm' ? ['npm', ['run', '--silent', 'devnet', '--', ...args]] : [process.execPath, ['--import', 'tsx', 'devnet/cli.ts', ...args]];
   // detached: its own process group, so a SIGINT to -pid reaches npm, sh, tsx and node like Ctrl-C.
   const child = spawn(cmd, cmdArgs, {
     cwd: ROOT,
@@ -146,7 +149,7 @@ describe('npm run devnet', () => {
 
   it('the devnet process itself exits 0 on SIGINT (Ctrl-C) and on SIGTERM', async () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      const run = runDevnet(['--chain-port', '0', '--facilitator-port', '0', '--api-port', '0', '--dapp-port', '0', '--exact-facilitator-port', '0', '--upto-facilitator-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')), '--quiet'], 'tsx');
+      const run = runDevnet(['--chain-port', '0', '--facilitator-port', '0', '--api-port', '0', '--dapp-port', '0', '--exact-facilitator-port', '0', '--upto-facilitator-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')), '--quiet'], 'node');
       await waitFor(() => run.out().includes('Ctrl-C stops everything.'), 30_000, () => run.out() + run.err());
       process.kill(-run.child.pid!, signal);
       expect(await run.exited).toEqual({ code: 0, signal: null });

@@ -58,6 +58,7 @@ describe('demo dapp', () => {
       'slot-reels',
       'install-hint',
       'status',
+      'chain-picker',
       'upto-pull',
       'upto-result',
       'exact-pull',

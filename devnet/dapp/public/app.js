@@ -20,11 +20,14 @@ const ui = {
   reels: $('slot-reels'),
   slotResult: $('slot-result'),
   pull: $('slot-pull'),
+  chainPicker: $('chain-picker'),
 };
 
 const SYMBOLS = ['🍒', '🍋', '🔔', '⭐', '7️⃣', '💎'];
 
 let config = null;
+// The chain the demo pays on (`?chain=solana`): its network, token, recipient, facilitator, paths.
+let chain = null;
 let wallet = null;
 let session = null;
 let expiryTimer = null;
@@ -53,8 +56,8 @@ function describeError(err) {
 // ---------------------------------------------------------------- session panel
 
 function renderSession() {
-  const decimals = session?.decimals ?? config?.token.decimals ?? 6;
-  const symbol = session?.symbol ?? config?.token.symbol ?? 'USDC';
+  const decimals = session?.decimals ?? chain?.token.decimals ?? 6;
+  const symbol = session?.symbol ?? chain?.token.symbol ?? 'USDC';
   if (!session) {
     ui.cap.textContent = ui.spent.textContent = ui.remaining.textContent = ui.expiry.textContent = '—';
     ui.end.disabled = true;
@@ -71,12 +74,18 @@ function renderSession() {
   ui.start.disabled = !wallet || session.status === 'active';
 }
 
+/** EVM hex is case-insensitive; base58 (Solana) is not. */
+function sameAddress(a, b) {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  return chain.id === 'evm' ? a.toLowerCase() === b.toLowerCase() : a === b;
+}
+
 function isOurs(view) {
   return (
     view &&
     view.status === 'active' &&
-    view.recipient?.toLowerCase() === config.recipient.toLowerCase() &&
-    view.asset?.toLowerCase() === config.token.address.toLowerCase()
+    sameAddress(view.recipient, chain.recipient) &&
+    sameAddress(view.asset, chain.token.address)
   );
 }
 
@@ -99,14 +108,14 @@ async function startSession() {
   try {
     session = await wallet.requestSession({
       scheme: 'session',
-      network: config.network,
-      asset: config.token.address,
-      cap: config.session.cap,
-      expiresIn: config.session.expiresIn,
-      recipient: config.recipient,
-      facilitatorUrl: config.facilitatorUrl,
+      network: chain.network,
+      asset: chain.token.address,
+      cap: chain.session.cap,
+      expiresIn: chain.session.expiresIn,
+      recipient: chain.recipient,
+      facilitatorUrl: chain.facilitatorUrl,
       // The session pays only the APIs listed here (the wallet shows them).
-      apiOrigins: [new URL(config.apiUrl).origin],
+      apiOrigins: [new URL(chain.apiUrl).origin],
     });
     setStatus(`Session active: ${formatUnits(session.cap, session.decimals ?? 6)} ${session.symbol ?? 'USDC'} to spend.`);
   } catch (err) {
@@ -172,7 +181,7 @@ async function sendChat(event) {
   addChatLine(`You: ${message}`, 'me');
   ui.chatSend.disabled = true;
   try {
-    const res = await payingFetch(config.apiUrl + config.paths.chat, {
+    const res = await payingFetch(chain.apiUrl + chain.paths.chat, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ message }),
@@ -214,7 +223,7 @@ async function pullSlot() {
   ui.slotResult.textContent = '';
   spin(true);
   try {
-    const res = await payingFetch(config.apiUrl + config.paths.cheap);
+    const res = await payingFetch(chain.apiUrl + chain.paths.cheap);
     spin(false);
     if (res.status === 402) {
       ui.slotResult.textContent = `No pull: ${await paymentProblem(res)}`;
@@ -293,8 +302,33 @@ function attachWallet() {
   void refreshSession();
 }
 
+// ---------------------------------------------------------------- chain picker
+
+/** The chains this devnet serves: EVM always, the others when their half runs (config.solana, …). */
+function chainsOf(cfg) {
+  const list = [{ id: 'evm', label: `EVM (${cfg.network})`, network: cfg.network, token: cfg.token, recipient: cfg.recipient, facilitatorUrl: cfg.facilitatorUrl, apiUrl: cfg.apiUrl, paths: cfg.paths, session: cfg.session }];
+  if (cfg.solana) list.push({ id: 'solana', label: `Solana (${cfg.solana.network})`, ...cfg.solana, apiUrl: cfg.apiUrl, session: cfg.session });
+  return list;
+}
+
+function pickChain(cfg) {
+  const list = chainsOf(cfg);
+  const wanted = new URLSearchParams(location.search).get('chain');
+  const picked = list.find((c) => c.id === wanted) ?? list[0];
+  ui.chainPicker.replaceChildren(...list.map((c) => Object.assign(document.createElement('option'), { value: c.id, textContent: c.label, selected: c === picked })));
+  ui.chainPicker.disabled = list.length < 2;
+  // One chain per page load: switching reloads with ?chain=, so no session view outlives its chain.
+  ui.chainPicker.addEventListener('change', () => {
+    const url = new URL(location.href);
+    url.searchParams.set('chain', ui.chainPicker.value);
+    location.assign(url);
+  });
+  return picked;
+}
+
 async function main() {
   config = await (await fetch('/config.json')).json();
+  chain = pickChain(config);
   ui.start.addEventListener('click', () => void startSession());
   ui.end.addEventListener('click', () => void endSession());
   ui.chatForm.addEventListener('submit', (e) => void sendChat(e));

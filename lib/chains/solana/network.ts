@@ -17,6 +17,11 @@ function match(name: string): NetworkInfo | null {
   return CAIP.test(name) ? { id: name, family: 'solana' } : null;
 }
 
+/** Circle's USDC mints (SPL Token, 6 decimals): shown as verified without a chain read. */
+const MAINNET_USDC = 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
+const DEVNET_USDC = '4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU';
+const USDC = (address: string) => ({ address, symbol: 'USDC', decimals: 6, name: 'USD Coin' });
+
 export const solanaNetworks: ChainNetworks = {
   family: 'solana',
   match,
@@ -25,11 +30,12 @@ export const solanaNetworks: ChainNetworks = {
     [SOLANA_MAINNET]: [SOLANA_CLUSTERS.mainnet.defaultRpcUrl],
     [SOLANA_DEVNET]: [SOLANA_CLUSTERS.devnet.defaultRpcUrl],
   },
-  knownTokens: {},
+  // Keyed by the address itself: base58 is compared exactly (addressKey is the identity).
+  knownTokens: { [SOLANA_MAINNET]: { [MAINNET_USDC]: USDC(MAINNET_USDC) }, [SOLANA_DEVNET]: { [DEVNET_USDC]: USDC(DEVNET_USDC) } },
   // Keys are case-sensitive: compared exactly.
   addressKey: (address) => address,
   signersKey: 'solana:*',
-  defaultAsset: {},
+  defaultAsset: { [SOLANA_MAINNET]: MAINNET_USDC, [SOLANA_DEVNET]: DEVNET_USDC },
   explorerTx(network, hash) {
     const cluster = solanaClusterOf(network);
     return cluster && cluster !== 'localnet' ? explorerTxUrl(cluster, hash) : null;

@@ -113,3 +113,10 @@ export async function readDelegatedAllowance(rpcUrl: string, mint: string, owner
   if (!account || account.delegate !== spender || account.state !== 'initialized') return 0n;
   return account.delegatedAmount < account.amount ? account.delegatedAmount : account.amount;
 }
+
+/** What `owner` holds of `mint` in its associated token account (0 when it has none yet). */
+export async function readTokenBalance(rpcUrl: string, mint: string, owner: string, opts: RpcOptions = {}): Promise<bigint> {
+  const { tokenProgram } = await readMint(rpcUrl, mint, opts);
+  const account = await readTokenAccount(rpcUrl, associatedTokenAddress(owner, mint, tokenProgram), opts);
+  return account && account.mint === mint && account.owner === owner ? account.amount : 0n;
+}

@@ -25,6 +25,7 @@ import { decodeTransaction } from './message';
 import { getLatestBlockhash } from './rpc';
 import { parseU64 } from './u64';
 import type { SolanaWalletChain } from './networks';
+import { SOLANA_SESSION_REQUEST, type SolanaSessionRequest } from './session-request';
 import type { SignerOutcome } from '../types';
 
 /** `{ ok: true, user, txHash, extra? } | { ok: false, code, reason, message }` (lib/chains/types.ts). */
@@ -55,8 +56,13 @@ export interface SolanaApproveRequest {
   spender: string;
   /** `payTo`, bound into the auth message. */
   recipient: string;
-  /** Base units, decimal string. */
+  /** The session's cap, base units, decimal string: signed in the auth message. */
   cap: string;
+  /**
+   * What the approve lets the delegate pull, base units (default `cap`). Larger than the cap when
+   * other open sessions draw on the same token account's single delegation.
+   */
+  amount?: string;
   expirationUnix: number;
   tokenProgram?: string;
   /**
@@ -64,6 +70,8 @@ export interface SolanaApproveRequest {
    * an approve of `cap` to `spender` from the connected account, fee payer `spender`.
    */
   txBase64?: string;
+  /** Build the approve on this blockhash (read by the background) instead of asking `rpcUrl`. */
+  recentBlockhash?: string;
   /** 16-byte hex nonce; random when absent. */
   nonce?: string;
   /** Per wallet step (connect, sign, sign). Default 120 s. */
@@ -93,6 +101,8 @@ class SignerFailure extends Error {
     readonly code: number,
     readonly reason: string,
     message: string,
+    /** The names to choose from (`choose_wallet`). */
+    readonly choices?: string[],
   ) {
     super(message);
   }
@@ -173,7 +183,7 @@ function pickWallet(wallets: Wallet[], name: string | undefined): Wallet {
     if (!chosen) fail(4900, 'no_wallet', `The wallet "${name}" was not found on this page (found: ${wallets.map((w) => w.name).join(', ')}).`);
     return chosen;
   }
-  if (wallets.length > 1) fail(4900, 'choose_wallet', `Several Solana wallets are installed; choose one: ${wallets.map((w) => w.name).join(', ')}.`);
+  if (wallets.length > 1) throw new SignerFailure(4900, 'choose_wallet', `Several Solana wallets are installed; choose one: ${wallets.map((w) => w.name).join(', ')}.`, wallets.map((w) => String(w.name)));
   return wallets[0]!;
 }
 
@@ -184,20 +194,23 @@ function pickAccount(accounts: readonly WalletAccount[], chain: string): WalletA
   return account;
 }
 
-function validate(req: SolanaApproveRequest): bigint {
+function validate(req: SolanaApproveRequest): { cap: bigint; amount: bigint } {
   let cap: bigint;
+  let amount: bigint;
   try {
     cap = parseU64(req.cap);
+    amount = req.amount === undefined ? cap : parseU64(req.amount);
   } catch {
-    fail(-32602, 'invalid_params', 'cap must be a base-unit integer string');
+    fail(-32602, 'invalid_params', 'cap and amount must be base-unit integer strings');
   }
   if (cap === 0n) fail(-32602, 'invalid_params', 'cap must be positive');
+  if (amount < cap) fail(-32602, 'invalid_params', 'the approved amount cannot be below the cap');
   if (!['solana:devnet', 'solana:mainnet', 'solana:localnet'].includes(req.chain)) fail(-32602, 'invalid_params', `unknown chain ${String(req.chain)}`);
-  return cap;
+  return { cap, amount };
 }
 
 /** Builds (or checks) the approve for `user`: fee payer and delegate = the facilitator. */
-async function approveBytes(req: SolanaApproveRequest, user: string, cap: bigint, timeoutMs: number): Promise<Uint8Array> {
+async function approveBytes(req: SolanaApproveRequest, user: string, amount: bigint, timeoutMs: number): Promise<Uint8Array> {
   if (req.txBase64 !== undefined) {
     const bytes = base64ToBytes(req.txBase64);
     if (!bytes) fail(-32602, 'invalid_params', 'txBase64 is not base64');
@@ -213,24 +226,27 @@ async function approveBytes(req: SolanaApproveRequest, user: string, cap: bigint
       sameAddress(parsed.feePayer, req.spender) &&
       sameAddress(parsed.mint, req.asset) &&
       parsed.decimals === req.decimals &&
-      parsed.amount >= cap &&
+      parsed.amount === amount &&
       parsed.signatures.every((s) => s.every((b) => b === 0));
     if (!ok) fail(-32602, 'approve_mismatch', 'The prebuilt approve is not for this account, spender, token and cap.');
     return bytes;
   }
-  let blockhash: string;
-  try {
-    ({ blockhash } = await step('blockhash', getLatestBlockhash(req.rpcUrl, { timeoutMs }), timeoutMs));
-  } catch (err) {
-    if (err instanceof SignerFailure && err.reason === 'wallet_timeout') fail(-32603, 'rpc_unreachable', `Solana RPC ${req.rpcUrl} did not answer.`);
-    fail(-32603, 'rpc_unreachable', `Solana RPC ${req.rpcUrl} failed: ${(err as Error).message}`);
+  // The background reads the blockhash itself (a page's CSP may forbid this world to fetch the RPC).
+  let blockhash = req.recentBlockhash;
+  if (blockhash === undefined) {
+    try {
+      ({ blockhash } = await step('blockhash', getLatestBlockhash(req.rpcUrl, { timeoutMs }), timeoutMs));
+    } catch (err) {
+      if (err instanceof SignerFailure && err.reason === 'wallet_timeout') fail(-32603, 'rpc_unreachable', `Solana RPC ${req.rpcUrl} did not answer.`);
+      fail(-32603, 'rpc_unreachable', `Solana RPC ${req.rpcUrl} failed: ${(err as Error).message}`);
+    }
   }
   try {
     return buildApproveTransaction({
       user,
       mint: req.asset,
       spender: req.spender,
-      amount: cap,
+      amount,
       decimals: req.decimals,
       recentBlockhash: blockhash,
       tokenProgram: req.tokenProgram,
@@ -247,7 +263,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 export async function approveOnSolana(req: SolanaApproveRequest): Promise<SignerOutcome> {
   try {
-    const cap = validate(req);
+    const { cap, amount } = validate(req);
     const timeoutMs = req.timeoutMs ?? 120_000;
     const wallet = pickWallet(await discover(req.discoveryMs ?? 150), req.walletName);
     const connect = feature<ConnectFeature>(wallet, FEATURE.connect);
@@ -261,7 +277,7 @@ export async function approveOnSolana(req: SolanaApproveRequest): Promise<Signer
     const account = pickAccount(accounts, req.chain);
     const user = account.address;
 
-    const unsigned = await approveBytes(req, user, cap, timeoutMs);
+    const unsigned = await approveBytes(req, user, amount, timeoutMs);
     const { messageBytes, message } = decodeTransaction(unsigned);
     const userSlot = message.accountKeys.indexOf(user);
     if (userSlot < 0 || userSlot >= message.header.numRequiredSignatures) fail(-32603, 'internal_error', 'the approve does not need the account’s signature');
@@ -312,7 +328,33 @@ export async function approveOnSolana(req: SolanaApproveRequest): Promise<Signer
       },
     };
   } catch (err) {
-    if (err instanceof SignerFailure) return { ok: false, code: err.code, reason: err.reason, message: err.message };
+    if (err instanceof SignerFailure) return { ok: false, code: err.code, reason: err.reason, message: err.message, ...(err.choices ? { choices: err.choices } : {}) };
     return { ok: false, code: -32603, reason: 'internal_error', message: `Opening the Solana session failed: ${(err as Error).message}` };
   }
+}
+
+/**
+ * The signer chunk's entry point: one routine per request kind; anything else is refused. The
+ * background's request names the network canonically; the auth message carries the facilitator's
+ * own spelling (`sessionNetwork`), so that is what the routine signs.
+ */
+export function runSolanaRequest(req: SolanaSessionRequest): Promise<SignerOutcome> {
+  if (req?.kind !== SOLANA_SESSION_REQUEST) {
+    return Promise.resolve({ ok: false, code: 4200, reason: 'unsupported_request', message: 'The Solana signer does not know this request.' });
+  }
+  return approveOnSolana({
+    chain: req.chain,
+    network: req.sessionNetwork,
+    rpcUrl: req.rpcUrl,
+    ...(typeof req.walletName === 'string' ? { walletName: req.walletName } : {}),
+    asset: req.asset,
+    decimals: req.decimals,
+    tokenProgram: req.tokenProgram,
+    spender: req.spender,
+    recipient: req.recipient,
+    cap: req.cap,
+    amount: req.amount,
+    expirationUnix: req.expirationUnix,
+    recentBlockhash: req.recentBlockhash,
+  });
 }

@@ -12,6 +12,14 @@ import type { SessionChainRules, SessionTerms } from './rules';
 /** Waits between `POST /sessions` attempts after the wallet's approve landed. */
 const REGISTRATION_RETRY_DELAYS_MS = [1000, 3000];
 
+/** The approval's transaction id: the wallet's, or the facilitator's answer when it submitted the approve. */
+function approvalTxOf(rules: SessionChainRules, walletTx: string, opened: Record<string, unknown>): string {
+  if (!rules.approvalTxField) return walletTx;
+  const named = opened[rules.approvalTxField];
+  // Facilitator data, shown in the popup and linked to an explorer: only a plain identifier.
+  return typeof named === 'string' && /^[A-Za-z0-9_-]{8,128}$/.test(named) ? named : walletTx;
+}
+
 interface SessionPlan {
   sessionsEndpoint: string;
   facilitatorNetwork: string;
@@ -94,13 +102,22 @@ export function sessionOn(rules: SessionChainRules): SchemeOnChain {
         if (delay) await new Promise((r) => setTimeout(r, delay));
         try {
           const opened = await facilitator.open(plan.sessionsEndpoint, body);
-          return { status: 'active', grant: { sessionId: opened.sessionId }, user: wallet.user, approvalTx: wallet.txHash, expiresAt, spent: BigInt(opened.spent ?? '0') };
+          return { status: 'active', grant: { sessionId: opened.sessionId }, user: wallet.user, approvalTx: approvalTxOf(rules, wallet.txHash, opened), expiresAt, spent: BigInt(opened.spent ?? '0') };
         } catch (e) {
           lastError = e;
           if (!retriable(e)) break;
         }
       }
       const why = (lastError instanceof Error ? lastError.message : 'The facilitator failed.').slice(0, 300);
+      if (rules.approvalTxField) {
+        // The facilitator was to submit the approve: there is no approval of ours to keep.
+        await ctx.audit({ kind: 'session_failed', reason: retriable(lastError) ? 'facilitator_unreachable' : 'facilitator_rejected', detail: why });
+        throw new WalletError(
+          RpcCode.Internal,
+          retriable(lastError) ? 'facilitator_unreachable' : 'facilitator_rejected',
+          `${why} No session was opened and the signed approval was not kept; if the facilitator did submit it, its allowance stays until you revoke it in your wallet.`,
+        );
+      }
       if (retriable(lastError)) {
         // The approve is on chain and the facilitator never answered: keep it, register later.
         const grant: SessionGrant = { sessionId: '', registration: { endpoint: plan.sessionsEndpoint, body, attempts: 1, lastError: why } };

@@ -30,4 +30,12 @@ export interface SessionChainRules {
   /** The session's end as unix seconds, from what was registered. */
   expiresAt(body: Record<string, unknown>, terms: SessionTerms, openedAt: number): number;
   payload(grant: SessionGrant, option: PaymentOption): Record<string, unknown>;
+  /**
+   * Set when the facilitator itself submits the approve at registration (Solana: the wallet only
+   * signs it partially; the facilitator co-signs as fee payer): the field of its `POST /sessions`
+   * answer that names the transaction. A registration that never got a verdict is then not kept for
+   * a later retry: the signed approve names a blockhash that soon expires, and nothing of it may be
+   * on chain.
+   */
+  approvalTxField?: string;
 }
