@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import type { ApprovalState } from '../lib/messaging/approval';
-import { duration, shortAddress, siteText, tokenAmount } from '../lib/format';
+import { duration, localDateTime, shortAddress, siteText, tokenAmount } from '../lib/format';
 import { parseDecimalAmount, formatAmount } from '../lib/x402/amount';
 import { SessionCard } from './SessionCard';
 
@@ -171,6 +171,7 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
             {expiryOptions.map((s) => <option key={s} value={s}>{duration(s)}</option>)}
           </select>
         </label>
+        {p.expiryOnChain && <ExpiryOnChainNote clock={p.expiryOnChain} expiresIn={expiresIn} now={now} />}
 
         {p.existing.length > 0 && (
           <>
@@ -223,6 +224,20 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
         )}
       </footer>
     </form>
+  );
+}
+
+/**
+ * Where approvals expire by chain height (Stellar ledgers): the end as a local time and the height
+ * it maps to, by the rule the wallet step uses (now + ceil(seconds / seconds per step)).
+ */
+function ExpiryOnChainNote({ clock, expiresIn, now }: { clock: NonNullable<ApprovalState['prompt']['expiryOnChain']>; expiresIn: number; now: number }) {
+  const height = clock.current + Math.ceil(expiresIn / clock.secondsPerUnit);
+  const unit = siteText(clock.unit, 16);
+  return (
+    <div className="muted" style={{ fontSize: 12 }} data-testid="approval-expiry-on-chain" data-height={height}>
+      Ends about {localDateTime(now + expiresIn * 1000)}, at {unit} {height} (now {clock.current}; about {clock.secondsPerUnit} s a {unit}).
+    </div>
   );
 }
 

@@ -182,6 +182,8 @@ test.describe('hardening', () => {
     await live.getByTestId('end-session').click();
     await live.getByTestId('end-and-revoke').click();
     await expect.poll(async () => chain.allowance(wallet.address, stack.facilitator.address), { timeout: 30_000 }).toBe(0n);
+    // The allowance moves when the transaction is mined; the record gets its hash once the wallet answers.
+    await expect.poll(async () => (await readStore(sw)).sessions.find((x) => x.id === fresh.id)?.revokeTx, { timeout: 15_000 }).toBeTruthy();
     const ended = (await readStore(sw)).sessions.find((x) => x.id === fresh.id)!;
     securityRow('hardening 3', 'End and lower the allowance', 'revoked · allowance 0 · 1 wallet transaction', `${ended.status} · allowance ${await chain.allowance(wallet.address, stack.facilitator.address)} · ${wallet.sent.length - sentBefore} wallet transaction`);
     expect(ended).toMatchObject({ status: 'revoked' });

@@ -24,7 +24,10 @@ export interface TemplateContext {
   network: string;
   spender: string;
   facilitator: string;
-  chainId: number;
+  /** EVM only: `extra.chainId` of the valid entry. */
+  chainId?: number;
+  /** More placeholders, written `${NAME}` in the corpus (e.g. a muxed form of the recipient). */
+  vars?: Record<string, string>;
   /** The token's EIP-712 domain (exact / upto cases) and the `upto` facilitator. */
   tokenName?: string;
   tokenVersion?: string;
@@ -47,7 +50,10 @@ function expand(v: unknown, ctx: TemplateContext & { url: string }): unknown {
       $TOKEN_VERSION: ctx.tokenVersion ?? '',
       $UPTO_FACILITATOR: ctx.uptoFacilitator ?? '',
     };
-    return v.replace(/\$(PAYTO|ASSET|NETWORK|SPENDER|UPTO_FACILITATOR|FACILITATOR|URL|TOKEN_NAME|TOKEN_VERSION)/g, (m) => map[m]!);
+    const vars = ctx.vars ?? {};
+    return v
+      .replace(/\$\{([A-Z0-9_]+)\}/g, (m, name: string) => (own(vars, name) ? vars[name]! : m))
+      .replace(/\$(PAYTO|ASSET|NETWORK|SPENDER|UPTO_FACILITATOR|FACILITATOR|URL|TOKEN_NAME|TOKEN_VERSION)/g, (m) => map[m]!);
   }
   if (Array.isArray(v)) return v.map((x) => expand(x, ctx));
   if (v && typeof v === 'object') {
@@ -82,7 +88,7 @@ export function validAccept(ctx: TemplateContext): Record<string, unknown> {
     asset: ctx.asset,
     payTo: ctx.payTo,
     maxTimeoutSeconds: 60,
-    extra: { areFeesSponsored: true, facilitatorAddress: ctx.spender, spender: ctx.spender, sessionsEndpoint: '/sessions', chainId: ctx.chainId, facilitatorUrl: ctx.facilitator },
+    extra: { areFeesSponsored: true, facilitatorAddress: ctx.spender, spender: ctx.spender, sessionsEndpoint: '/sessions', ...(ctx.chainId !== undefined ? { chainId: ctx.chainId } : {}), facilitatorUrl: ctx.facilitator },
   };
 }
 

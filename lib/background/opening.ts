@@ -1,6 +1,6 @@
 import { defaultAsset, networkLabel, resolveNetwork } from '../chains/networks';
 import { chainFor } from '../chains/registry';
-import type { NetworkInfo } from '../chains/types';
+import type { AddressRole, NetworkInfo } from '../chains/types';
 import { RpcCode, WalletError } from '../errors';
 import type { ApprovalPrompt } from '../messaging/approval';
 import type { RequestSessionParams } from '../messaging/methods';
@@ -210,10 +210,13 @@ export class Opening {
 
   private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, asked: OpenInput, others: string[] = []): Promise<SessionRecord> {
     let input = asked;
+    // The chain says why an address is unusable when it can (e.g. Stellar's muxed M… accounts).
+    const why = (v: string, role: AddressRole) => (chain.addressProblem?.(v, role) ? `: ${chain.addressProblem(v, role)}` : '');
     // A family may be stricter about who can be paid (Solana: a wallet key, not a PDA or a program).
-    if (!(chain.isRecipient ?? chain.isAddress)(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
-    if (!chain.isAddress(input.asset)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'asset is not a valid token address for this network.');
-    // ... and about amounts (SPL: u64): a cap or price the token cannot carry never reaches the window.
+    const payable = chain.isRecipient ? chain.isRecipient(input.recipient) : chain.isAddress(input.recipient, 'account');
+    if (!payable) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `recipient is not a valid address for this network${why(input.recipient, 'account')}.`);
+    if (!chain.isAddress(input.asset, 'token')) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `asset is not a valid token address for this network${why(input.asset, 'token')}.`);
+    // ... and about amounts (SPL: u64, Stellar: i128): a cap or price the token cannot carry never reaches the window.
     if (chain.maxAmount !== undefined && (input.cap > chain.maxAmount || (input.price ?? 0n) > chain.maxAmount)) {
       throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'The amount is larger than this token can hold.');
     }
@@ -253,6 +256,8 @@ export class Opening {
       facilitatorStanding: facilitatorStanding(proposal.facilitatorUrl),
       cap: input.cap.toString(),
       expiresIn: input.expiresIn,
+      // Families whose approvals expire by chain height: the window shows which ledger the expiry maps to.
+      ...(proposal.expiryOnChain ? { expiryOnChain: proposal.expiryOnChain } : {}),
       perCallMax: input.perCallMax === null ? null : input.perCallMax.toString(),
       ...(proposal.minCap !== undefined ? { minCap: proposal.minCap.toString() } : {}),
       ...(input.price !== undefined ? { price: input.price.toString() } : {}),
@@ -274,11 +279,14 @@ export class Opening {
     if (perCallMax === null ? input.perCallMax !== null : perCallMax <= 0n || perCallMax > cap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved per-call limit is out of range.');
 
     // Read again now: what the others still need may have changed while the person decided.
-    const othersNeed = (await onAllowance()).reduce((sum, s) => sum + remainingOf(s), 0n);
+    const sharing = await onAllowance();
+    const othersNeed = sharing.reduce((sum, s) => sum + remainingOf(s), 0n);
+    // Where an approve also sets the allowance's expiry (Stellar), it must outlast those sessions too.
+    const approveUntil = sharing.reduce((latest, s) => Math.max(latest, s.expiresAt), 0);
     if (proposal.minCap !== undefined && cap < proposal.minCap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved cap is below what this API accepts.');
     let opened;
     try {
-      opened = await impl.open(ctx, input, proposal, { cap, expiresIn, approveAmount: cap + othersNeed });
+      opened = await impl.open(ctx, input, proposal, { cap, expiresIn, approveAmount: cap + othersNeed, ...(approveUntil > 0 ? { approveUntil } : {}) });
     } catch (e) {
       approvals.progress?.(promptId, 'failed', e instanceof Error ? e.message : undefined);
       throw e;

@@ -2,7 +2,7 @@ import { networkLabel } from '../chains/networks';
 import { signerGlobal } from '../chains/signer-global';
 import type { ChainAdapter, SignerOutcome, WalletRequest, WalletResult } from '../chains/types';
 import { RpcCode, WalletError } from '../errors';
-import { isWalletReason, reasonMessage } from '../messaging/reasons';
+import { isWalletReason, reasonMessage, signerReasonCode } from '../messaging/reasons';
 import { rpcsFor, type Settings } from '../settings';
 import type { ScriptingPorts } from './browser-ports';
 import type { WalletSigner } from './context';
@@ -86,8 +86,10 @@ export function outcomeOf(raw: unknown): WalletResult {
     if (typeof out.user !== 'string' || typeof out.txHash !== 'string') throw new Error('The wallet signer answered something malformed.');
     return { user: out.user, txHash: out.txHash, ...(out.extra && typeof out.extra === 'object' ? { extra: out.extra } : {}) };
   }
-  const code = out.code === 4001 ? RpcCode.UserRejected : out.code === 4900 ? RpcCode.Disconnected : RpcCode.Internal;
   const reason = isWalletReason(out.reason) ? out.reason : 'wallet_error';
+  // The code follows from our reason (lib/messaging/reasons.ts), not from the page world's number;
+  // a reason without one keeps the old mapping of the chunk's code.
+  const code = (signerReasonCode(reason) as RpcCode | undefined) ?? (out.code === 4001 ? RpcCode.UserRejected : out.code === 4900 ? RpcCode.Disconnected : RpcCode.Internal);
   // Several wallets: their names (page-supplied text) go to the approval window for the person to pick.
   const choices = reason === 'choose_wallet' && Array.isArray(out.choices) ? [...new Set(out.choices.filter((c): c is string => typeof c === 'string' && c.length > 0 && c.length <= 64))].slice(0, 8) : [];
   throw new WalletError(code, reason, String(out.message ?? 'The wallet failed.').slice(0, 300), choices.length > 0 ? { choices } : undefined);

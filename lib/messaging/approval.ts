@@ -1,5 +1,5 @@
 import type { FacilitatorStanding } from '../facilitator/known';
-import type { TokenView } from '../schemes/types';
+import type { ExpiryOnChain, TokenView } from '../schemes/types';
 import type { PublicSessionView } from '../sessions/types';
 
 /**
@@ -33,6 +33,11 @@ export interface ApprovalPrompt {
   /** Proposed cap and expiry, base units / seconds: the maximum the person can approve. */
   cap: string;
   expiresIn: number;
+  /**
+   * For families whose approvals expire by chain height: the height now and its pace, so the
+   * window can show which ledger (block) the chosen expiry maps to. Absent elsewhere.
+   */
+  expiryOnChain?: ExpiryOnChain;
   perCallMax: string | null;
   /** The least cap the API accepts (base units), when it says: the window refuses to go below it. */
   minCap?: string;

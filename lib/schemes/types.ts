@@ -12,6 +12,13 @@ import type { ResourceInfo } from '../x402/schema';
  * opaque.
  */
 
+/** A chain-height clock for the window: `current` now, about `secondsPerUnit` seconds per `unit` ("ledger"). */
+export interface ExpiryOnChain {
+  unit: string;
+  current: number;
+  secondsPerUnit: number;
+}
+
 /** A token as the approval window shows it. */
 export interface TokenView extends TokenInfo {
   /** From the wallet's built-in list (true) or read from the chain (false). */
@@ -67,6 +74,8 @@ export interface Proposal {
   facilitatorUrl: string;
   /** One sentence for the window: what the person's signature allows. */
   summary: string;
+  /** Where the approval's end sits on chain, for families whose approvals expire by height (Stellar ledgers). */
+  expiryOnChain?: ExpiryOnChain;
   /** Scheme-private state carried from proposal to opening (never shown, never stored). */
   state: Readonly<Record<string, unknown>>;
   /**
@@ -108,6 +117,11 @@ export interface Decision {
    * same spender and token (an approve replaces the allowance, it does not add to it).
    */
   approveAmount: bigint;
+  /**
+   * Unix seconds: the latest end among those other sessions. Where an approve also sets when the
+   * allowance expires (Stellar), it must last that long too.
+   */
+  approveUntil?: number;
 }
 
 /** A grant the facilitator accepted, or one approved on chain whose registration must wait. */

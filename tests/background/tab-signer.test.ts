@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evmChain } from '../../lib/chains/evm';
+import { stellarChain } from '../../lib/chains/stellar';
 import { createTabSigner, outcomeOf } from '../../lib/background/tab-signer';
 import type { ScriptingPorts } from '../../lib/background/browser-ports';
 import { readSettings } from '../../lib/settings';
@@ -64,5 +65,35 @@ describe('the wallet step in the tab', () => {
     expect(() => outcomeOf({ ok: false, code: 4001, reason: 'user_rejected', message: 'no' })).toThrow(expect.objectContaining({ code: 4001, reason: 'user_rejected' }));
     expect(() => outcomeOf({ ok: false, code: 4900, reason: 'no_wallet', message: 'none' })).toThrow(expect.objectContaining({ code: 4900, reason: 'no_wallet' }));
     expect(() => outcomeOf({ ok: false, code: 1, reason: '<script>', message: 'x'.repeat(900) })).toThrow(expect.objectContaining({ code: -32603, reason: 'wallet_error' }));
+  });
+
+  it('gives the page the EIP-1193 code of our reason, whatever number the page world sent (the Stellar signer’s reasons)', () => {
+    const cases: [string, number][] = [
+      ['user_rejected', 4001],
+      ['wallet_locked', 4001],
+      ['no_wallet', 4900],
+      ['wrong_network', 4901],
+      ['wallet_timeout', -32603],
+      ['approve_failed', -32603],
+      ['invalid_request', -32602],
+    ];
+    for (const [reason, code] of cases) {
+      expect(() => outcomeOf({ ok: false, code: 7, reason, message: 'm' }), reason).toThrow(expect.objectContaining({ code, reason }));
+    }
+  });
+
+  it('injects the Stellar chunk for a Stellar request, with the Soroban RPC of the settings', async () => {
+    const calls: Parameters<ScriptingPorts['executeScript']>[0][] = [];
+    const scripting: ScriptingPorts = {
+      executeScript: async (inj) => {
+        calls.push(inj);
+        return inj.files ? [{}] : [{ result: { ok: false, code: 4001, reason: 'user_rejected', message: 'The approve was rejected in Freighter. Nothing was sent.' } }];
+      },
+    };
+    const settings = async () => readSettings({ rpc: { 'stellar:testnet': 'https://my.soroban' } });
+    await expect(createTabSigner(scripting, settings).sign(caller, stellarChain, { kind: 'sac-approve', network: 'stellar:testnet' })).rejects.toMatchObject({ code: 4001, reason: 'user_rejected', message: /rejected in Freighter/ });
+    expect(calls[0]).toMatchObject({ files: ['/signer-stellar.js'], world: 'MAIN' });
+    expect(calls[1]!.args![0]).toBe('__x402sessionSigner:stellar');
+    expect(calls[1]!.args![1]).toMatchObject({ kind: 'sac-approve', rpcUrl: 'https://my.soroban' });
   });
 });

@@ -26,7 +26,7 @@ const ui = {
 const SYMBOLS = ['🍒', '🍋', '🔔', '⭐', '7️⃣', '💎'];
 
 let config = null;
-// The chain the demo pays on (`?chain=solana`): its network, token, recipient, facilitator, paths.
+// The chain the demo pays on (`?chain=stellar`, `?chain=solana`): its network, token, recipient, facilitator, paths.
 let chain = null;
 let wallet = null;
 let session = null;
@@ -262,7 +262,8 @@ async function schemeCall(button, result, path, describe) {
 }
 
 function wireSchemeCards() {
-  const schemes = config.schemes ?? {};
+  // The upto and exact routes are EVM ones (the devnet's token): only on the EVM chain.
+  const schemes = chain?.id === 'evm' ? (config.schemes ?? {}) : {};
   if (schemes.upto) {
     $('upto-card').hidden = false;
     $('upto-title').querySelector('small').textContent = `(${formatUnits(schemes.upto.price, config.token.decimals)} a pull, one permit for ${formatUnits(schemes.upto.cap, config.token.decimals)})`;
@@ -307,6 +308,7 @@ function attachWallet() {
 /** The chains this devnet serves: EVM always, the others when their half runs (config.solana, …). */
 function chainsOf(cfg) {
   const list = [{ id: 'evm', label: `EVM (${cfg.network})`, network: cfg.network, token: cfg.token, recipient: cfg.recipient, facilitatorUrl: cfg.facilitatorUrl, apiUrl: cfg.apiUrl, paths: cfg.paths, session: cfg.session }];
+  if (cfg.stellar) list.push({ id: 'stellar', label: `Stellar (${cfg.stellar.network})`, ...cfg.stellar, apiUrl: cfg.apiUrl, session: cfg.session });
   if (cfg.solana) list.push({ id: 'solana', label: `Solana (${cfg.solana.network})`, ...cfg.solana, apiUrl: cfg.apiUrl, session: cfg.session });
   return list;
 }
