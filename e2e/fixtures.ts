@@ -30,7 +30,8 @@ export interface Fixtures {
 export const test = base.extend<Fixtures, { stack: Stack }>({
   stack: [
     async ({}, use) => {
-      const stack = await startStack({ quiet: true });
+      // Enough users that no two tests of one worker share one (see `wallet` below).
+      const stack = await startStack({ quiet: true, userCount: 40 });
       await use(stack);
       await stack.stop();
     },

@@ -265,6 +265,8 @@ test.describe('hardening', () => {
       expect(store.sessions).toHaveLength(0);
 
       // A page that put its own "signer" in its MAIN world first, reporting an unrelated transaction.
+      // The stack is shared with earlier tests: what matters is that this open moved no allowance.
+      const allowanceBefore = await chain.allowance(wallet.address, stack.facilitator.address);
       const unrelated = await wallet.sendOutside(wallet.address);
       const page = await ext.context.newPage();
       await page.addInitScript(({ user, tx }) => {
@@ -278,7 +280,7 @@ test.describe('hardening', () => {
       securityRow('hardening 5', 'a page faking the signer with an unrelated transaction', 'approval_not_verified · 0 stored', `${result.ok ? 'OPENED' : result.reason} · ${store.sessions.length} stored`);
       expect(result).toMatchObject({ ok: false, reason: 'approval_not_verified' });
       expect(store.sessions).toHaveLength(0);
-      expect(await chain.allowance(wallet.address, stack.facilitator.address)).toBe(0n);
+      expect(await chain.allowance(wallet.address, stack.facilitator.address)).toBe(allowanceBefore);
     } finally {
       await site.close();
     }
