@@ -13,6 +13,8 @@ export interface PopupViewProps {
   onEnd(id: string, revoke: boolean): void;
   onRetry?(id: string): void;
   onReapprove?(id: string): void;
+  /** Lower the allowance an ended session left (asked in the wallet). */
+  onRevoke?(id: string): void;
   /** Latest declined / refused payments, newest first. */
   declined?: WalletEvent[];
   history?: (sessionId: string) => PaymentRecord[] | null;
@@ -24,7 +26,7 @@ export interface PopupViewProps {
 }
 
 /** The toolbar popup: every session, live; active ones first. */
-export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, declined = [], history, onShowHistory, historyFor, error, notice }: PopupViewProps) {
+export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, onRevoke, declined = [], history, onShowHistory, historyFor, error, notice }: PopupViewProps) {
   if (page === null) return <p className="muted">Loading…</p>;
   // A first 402 that could not be paid (no CORS, no facilitator, …) says why even before any session.
   if (page.liveCount + page.endedCount === 0)
@@ -36,7 +38,7 @@ export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, decl
     );
   const card = (s: PublicSessionView, actions: boolean) => (
     <div key={s.id}>
-      <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}), ...(onReapprove ? { onReapprove } : {}) } : {})} />
+      <SessionCard session={s} now={now} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}), ...(onReapprove ? { onReapprove } : {}) } : onRevoke ? { onRevoke } : {})} />
       <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
     </div>
   );

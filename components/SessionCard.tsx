@@ -12,11 +12,13 @@ export interface SessionCardProps {
   onRetry?: (id: string) => void;
   /** Approve again what the session still needs (paused, or its allowance no longer covers it). */
   onReapprove?: (id: string) => void;
+  /** An ended session whose spender may still pull from the wallet: lower that allowance (asked in the wallet). */
+  onRevoke?: (id: string) => void;
   showOrigin?: boolean;
 }
 
 /** One session: who, where, how much of the cap is spent, how long it has left. */
-export function SessionCard({ session: s, now, onEnd, onRetry, onReapprove, showOrigin = true }: SessionCardProps) {
+export function SessionCard({ session: s, now, onEnd, onRetry, onReapprove, onRevoke, showOrigin = true }: SessionCardProps) {
   const [confirmEnd, setConfirmEnd] = useState(false);
   const expired = (s.status === 'active' || s.status === 'paused') && s.expiresAt * 1000 <= now;
   const status = expired ? 'expired' : s.status;
@@ -64,6 +66,13 @@ export function SessionCard({ session: s, now, onEnd, onRetry, onReapprove, show
         <p className="notice" data-testid="session-pending">
           Approved on chain; the facilitator has not registered it yet. The wallet retries every minute.
           {onRetry && <button style={{ marginLeft: 8 }} data-testid="retry-registration" onClick={() => onRetry(s.id)}>Retry now</button>}
+        </p>
+      )}
+      {onRevoke && status !== 'active' && status !== 'pending' && status !== 'paused' && s.onChain && BigInt(s.onChain.allowance) > 0n && (
+        <p className="notice warn" data-testid="session-leftover" data-units={s.onChain.allowance}>
+          The facilitator can still pull <strong>{tokenAmount(s.onChain.allowance, s.decimals, s.symbol)}</strong> from your wallet: an on-chain allowance (an approve, or a
+          permit once used) does not end with the session. Revoking sets it to what other open sessions on this spender still need (0 if none), in your wallet.
+          <button style={{ marginLeft: 8 }} data-testid="revoke-allowance" onClick={() => onRevoke(s.id)}>Revoke</button>
         </p>
       )}
       {onEnd && (status === 'active' || status === 'paused') && !confirmEnd && (

@@ -62,6 +62,9 @@ export interface StackUptoOptions {
   cap?: bigint;
   batchCalls?: number;
   idleSettleMs?: number;
+  /** Name the facilitator in the 402's `extra.facilitatorUrl` (default on the stack; daydreams does not). */
+  advertiseFacilitator?: boolean;
+  maxTimeoutSeconds?: number;
 }
 
 /** What `startStack({ stellar })` may tune of the Stellar half. */
@@ -349,6 +352,11 @@ async function startServices(
           }
         : {}),
       ...(o.dappSolana ? { solana: o.dappSolana } : {}),
+      // One card per other scheme the wallet pays (local stack only).
+      schemes: {
+        ...(api.upto ? { upto: { path: api.upto.paths.upto, price: api.upto.price.toString(), cap: api.upto.cap.toString() } } : {}),
+        ...(api.exact ? { exact: { path: api.exact.paths.exact, v1Path: api.exact.paths.exactV1, price: api.exact.prices.exact.toString(), v1Price: api.exact.prices.exactV1.toString() } } : {}),
+      },
     },
   });
   stoppers.push(dapp.stop);
@@ -462,7 +470,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         token,
         payTo: accounts.recipient.address,
         exact: { facilitatorUrl: exactFacilitator.url, v1Network: exactFacilitator.v1Network, token: domain, prices: opts.exactPrices },
-        upto: { facilitatorUrl: uptoFacilitator.url, token: domain, ...opts.upto },
+        // The 402 names its facilitator, so a wallet meeting it can find the permit's spender.
+        upto: { facilitatorUrl: uptoFacilitator.url, token: domain, advertiseFacilitator: true, ...opts.upto },
         stellar: stellar?.paidApiOptions(),
       },
       stoppers,

@@ -4,7 +4,9 @@
  *
  * With a display it opens a real window and keeps everything running until Ctrl-C. Without one (or
  * with --headless) it walks the demo itself — request a session, approve it, ten paid chat
- * messages — prints what happened and saves screenshots of the approval window and the popup.
+ * messages; on EVM then three pulls on the `upto` route (one permit) and three on the `exact` route
+ * (a signature each) — prints what moved on chain and how many wallet signatures each needed, and
+ * saves screenshots of the approval windows and the popup.
  *
  * The local chain has no real wallet, so a dev wallet (the funded dev key printed below) is built
  * into the demo browser; pass --own-wallet to rely on a wallet extension of your own instead.
@@ -73,6 +75,8 @@ async function main() {
   token        ${stack.token.address}  ${stack.token.symbol}, ${stack.token.decimals} decimals
   facilitator  ${stack.facilitator.url}  spender ${stack.facilitator.address}
   paid API     ${stack.api.url}  (POST ${stack.api.paths.chat} ${fmt(stack.api.prices.chat)}, GET ${stack.api.paths.cheap} ${fmt(stack.api.prices.cheap)})
+               upto  GET ${stack.upto.paths.upto} ${fmt(stack.upto.price)} (facilitator ${stack.upto.facilitatorUrl}, spender ${stack.upto.spender})
+               exact GET ${stack.exact.paths.exact} ${fmt(stack.exact.prices.exact)}, v1 ${stack.exact.paths.exactV1} ${fmt(stack.exact.prices.exactV1)} (facilitator ${stack.exact.facilitatorUrl})
   demo dapp    ${stack.dapp.url}
   dev wallet   ${user.address}  key ${user.privateKey}  (public Hardhat dev key: never use it anywhere else)`);
   const stellarPayer = stack.stellar?.accounts.payers[0];
@@ -217,6 +221,8 @@ interface DemoChain {
   balance(holder: string): Promise<bigint>;
   /** Hashes of the transactions the wallet signed. */
   signed(): string[];
+  /** EVM: the dapp's `upto` and `exact` cards, paid after the session demo. */
+  walkSchemes?(ext: ExtensionBrowser, dapp: import('@playwright/test').Page): Promise<void>;
 }
 
 async function evmDemo(stack: Stack, ext: ExtensionBrowser, key: `0x${string}`): Promise<DemoChain> {
@@ -232,7 +238,70 @@ async function evmDemo(stack: Stack, ext: ExtensionBrowser, key: `0x${string}`):
     price: stack.api.prices.chat,
     balance: (a) => client.readContract({ address: stack.token.address, abi, functionName: 'balanceOf', args: [a as `0x${string}`] }),
     signed: () => wallet.sent.map(String),
+    async walkSchemes(ext, dapp) {
+      const balance = (a: `0x${string}`) => client.readContract({ address: stack.token.address, abi, functionName: 'balanceOf', args: [a] });
+      await walkScheme(stack, ext, dapp, wallet, balance, {
+        title: 'Paying the upto route: one permit signature (no gas), reused for each pull',
+        button: 'upto-pull',
+        result: 'upto-result',
+        calls: 3,
+        price: stack.upto.price,
+        shot: 'approval-upto.png',
+        // The server settles in batches (every five calls, or after ten idle seconds).
+        settleMs: 30_000,
+      });
+      await walkScheme(stack, ext, dapp, wallet, balance, {
+        title: 'Paying the exact route: a budget set once, then one wallet signature per call',
+        button: 'exact-pull',
+        result: 'exact-result',
+        calls: 3,
+        price: stack.exact.prices.exact,
+        shot: 'approval-exact.png',
+        settleMs: 15_000,
+      });
+    },
   };
+}
+
+interface SchemeWalk {
+  title: string;
+  button: string;
+  result: string;
+  calls: number;
+  price: bigint;
+  shot: string;
+  settleMs: number;
+}
+
+/** One scheme's card on the dapp: the one window, N paid calls, what moved on chain, and what the wallet was asked. */
+async function walkScheme(stack: Stack, ext: ExtensionBrowser, dapp: import('@playwright/test').Page, wallet: TestWallet, balance: (a: `0x${string}`) => Promise<bigint>, w: SchemeWalk) {
+  step(w.title);
+  const before = { payer: await balance(wallet.address), recipient: await balance(stack.api.recipient), signed: wallet.signed.length, sent: wallet.sent.length };
+  const result = dapp.getByTestId(w.result);
+  for (let i = 1; i <= w.calls; i++) {
+    const approval = i === 1 ? ext.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approve.html'), timeout: 30_000 }) : null;
+    await dapp.getByTestId(w.button).click();
+    if (approval) {
+      const win = await approval;
+      await win.setViewportSize({ width: 440, height: 680 });
+      await win.getByTestId('approve').waitFor();
+      await win.screenshot({ path: join(shotsDir, w.shot) });
+      console.log(`  approval window: ${(await win.locator('[data-scheme]').textContent())?.trim()} — ${(await win.getByTestId('approval-scheme-why').textContent())?.trim()}`);
+      await win.getByTestId('approve').click();
+    }
+    await dapp.waitForFunction((id) => { const t = document.querySelector(`[data-testid="${id}"]`)?.textContent ?? ''; return t !== '' && t !== 'Paying…'; }, w.result, { timeout: 30_000 });
+    const text = (await result.textContent()) ?? '';
+    if (/^(Not paid|Error|Failed)/.test(text)) throw new Error(`${w.button} call ${i}: ${text}`);
+    console.log(`  ${i}. ${text}`);
+  }
+  const expected = BigInt(w.calls) * w.price;
+  const until = Date.now() + w.settleMs;
+  while (before.payer - (await balance(wallet.address)) < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+  const after = { payer: await balance(wallet.address), recipient: await balance(stack.api.recipient) };
+  console.log(`  payer      ${fmt(before.payer)} → ${fmt(after.payer)}  (−${fmt(before.payer - after.payer)})
+  recipient  ${fmt(before.recipient)} → ${fmt(after.recipient)}  (+${fmt(after.recipient - before.recipient)})
+  wallet signatures: ${wallet.signed.length - before.signed} (${wallet.signed.slice(before.signed).join(', ') || 'none'}), transactions: ${wallet.sent.length - before.sent}, for ${w.calls} calls`);
+  if (before.payer - after.payer !== expected) throw new Error(`the payer paid ${before.payer - after.payer}, not ${expected}`);
 }
 
 async function stellarDemo(stack: Stack, ext: ExtensionBrowser, secret: string): Promise<DemoChain> {
@@ -299,7 +368,8 @@ async function walkDemo(chain: DemoChain, ext: ExtensionBrowser, dapp: import('@
   wallet signatures: ${chain.signed().length} (the one approve)`);
   if (after.recipient - before.recipient !== 10n * chain.price) throw new Error('the recipient did not receive exactly ten payments');
   if (chain.signed().length !== 1) throw new Error(`the wallet signed ${chain.signed().length} transactions, not one`);
-  console.log(`\nScreenshots: ${shotsDir}/{approval-window,dapp,popup}.png`);
+  await chain.walkSchemes?.(ext, dapp);
+  console.log(`\nScreenshots: ${shotsDir}/{approval-window,dapp,popup${chain.walkSchemes ? ',approval-upto,approval-exact' : ''}}.png`);
 }
 
 main().catch((e) => {

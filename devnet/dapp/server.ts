@@ -36,6 +36,11 @@ export interface DappConfig {
     paths: { chat: string; cheap: string };
     prices: { chat: string; cheap: string };
   };
+  /** Routes offering only `upto` / only `exact` (one card each), base units as decimal strings. */
+  schemes?: {
+    upto?: { path: string; price: string; cap: string };
+    exact?: { path: string; v1Path: string; price: string; v1Price: string };
+  };
 }
 
 export interface DappStellarConfig {

@@ -30,6 +30,15 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
     if (sessions !== null && performance.getEntriesByName('x402:popup-rendered').length === 0) performance.mark('x402:popup-rendered');
   }, [sessions]);
   const declined = useLive<WalletEvent[]>(async () => db.events.orderBy('id').reverse().limit(20).toArray(), [], []);
+  // What an ended session left on chain is read once per popup: an allowance left over is offered for revoke.
+  const [checked] = useState(() => new Set<string>());
+  useEffect(() => {
+    for (const s of sessions?.ended ?? []) {
+      if (checked.has(s.id)) continue;
+      checked.add(s.id);
+      void uiCall('session.check', { id: s.id }).catch(() => undefined);
+    }
+  }, [sessions, checked]);
   const history = useLive<PaymentRecord[] | null>(
     async () => (historyFor ? (await db.payments.where('sessionId').equals(historyFor).reverse().sortBy('createdAt')).slice(0, 50) : null),
     [historyFor],
@@ -53,6 +62,14 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
         onRetry={(id) => {
           setError(null);
           uiCall('session.retryRegistration', { id }).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+        }}
+        onRevoke={(id) => {
+          setError(null);
+          setNotice('Confirm lowering the allowance in your wallet (a tab of the site opens if none is)…');
+          uiCall('session.end', { id, revoke: true }).then(
+            (r) => setNotice(r.revoke ? `The allowance is now ${r.revoke.allowance === '0' ? 'zero' : 'what the other sessions need'} (${r.revoke.txHash.slice(0, 10)}…).` : null),
+            (e: unknown) => (setNotice(null), setError(e instanceof Error ? e.message : String(e))),
+          );
         }}
         onEnd={(id, revoke) => {
           setError(null);

@@ -14,7 +14,12 @@ export interface ApprovalPrompt {
   networkLabel: string;
   /** The x402 scheme the session pays with, and what the person's signature allows under it. */
   scheme: string;
+  /** How the window names it, and why it was chosen among what the API offered. */
+  schemeLabel?: string;
   schemeSummary: string;
+  schemeWhy?: string;
+  /** What the wallet is asked: one `approve` transaction, one permit signature (no gas), or a signature per paid call. */
+  ask?: 'approve' | 'permit' | 'per-call';
   asset: string;
   token: TokenView;
   recipient: string;
@@ -34,6 +39,8 @@ export interface ApprovalPrompt {
    */
   expiryOnChain?: ExpiryOnChain;
   perCallMax: string | null;
+  /** The least cap the API accepts (base units), when it says: the window refuses to go below it. */
+  minCap?: string;
   /** Price per call from the 402 that triggered this, base units. */
   price?: string;
   resource?: { url: string; description?: string; serviceName?: string; iconUrl?: string };

@@ -74,6 +74,18 @@ export const REASONS = {
   unsupported_request: 'The wallet signer does not know this request.',
   choose_wallet: 'Several wallets are installed on this page; the person has to choose one.',
   rpc_unreachable: "The chain's RPC could not be read; check the RPC setting for this network.",
+  // Schemes that sign: exact (a signature per call) and upto (one permit).
+  permit2_unsupported: 'This API asks for an exact payment through Permit2 (a token approval to the Permit2 contract, then a signature per call); the wallet does not pay that yet.',
+  coinbase_upto: "This API asks for Coinbase's upto (a Permit2 signature per request); the wallet pays only the upto that reuses one permit.",
+  missing_eip712_domain: 'The 402 does not say which token signature domain to use (extra.name / extra.version).',
+  domain_mismatch: "The 402 names a token signature domain (name, version) that is not the token's own; nothing was signed.",
+  authorization_expired: 'The signature would expire before the server could use it; nothing was paid.',
+  spender_busy: "Another open session draws on this facilitator's allowance, and a new permit would replace it; end that session first.",
+  per_call_off: "Paying APIs that need a wallet signature per call (exact) is turned off in the wallet's options.",
+  cap_exhausted: "The server says the permit's cap is used up; a new one needs your approval.",
+  session_closed: "The server closed the permit's session (spent, or near its deadline); a new one needs your approval.",
+  settling_in_progress: 'The server is settling a batch of calls; the wallet retried, and it was still busy.',
+  invalid_payload: 'The server refused the permit as malformed; the session is ended.',
   // Requests from pages and extension pages.
   invalid_request: 'Malformed request.',
   invalid_params: 'Invalid parameters.',

@@ -20,13 +20,43 @@ describe('the wallet step in the tab', () => {
     const out = await createTabSigner(scripting, settings).sign(caller, evmChain, { kind: 'erc20-approve', network: 'eip155:84532', amount: '1' });
     expect(out).toEqual({ user: '0xabc', txHash: '0x' + '1'.repeat(64) });
     expect(calls[0]).toMatchObject({ target: { tabId: 3, frameIds: [5] }, world: 'MAIN', files: ['/signer-evm.js'] });
-    expect(calls[1]!.args).toEqual(['__x402sessionSigner:evm', { kind: 'erc20-approve', network: 'eip155:84532', amount: '1', rpcUrl: 'https://my.rpc', chainName: 'Base Sepolia', preferredRdns: 'io.metamask' }, 'https://a.example']);
+    expect(calls[1]!.args).toEqual(['__x402sessionSigner:evm', { kind: 'erc20-approve', network: 'eip155:84532', amount: '1', rpcUrl: 'https://my.rpc', chainName: 'Base Sepolia', preferredRdns: 'io.metamask' }, 'https://a.example', 'x402session:signer-absent']);
     // With a document id (Chrome), exactly that document; a document that is gone fails cleanly.
     calls.length = 0;
     await createTabSigner(scripting, settings).sign({ ...caller, documentId: 'DOC1' }, evmChain, { kind: 'erc20-approve', network: 'eip155:84532' });
     expect(calls.map((c) => c.target)).toEqual([{ tabId: 3, documentIds: ['DOC1'] }, { tabId: 3, documentIds: ['DOC1'] }]);
     const gone: ScriptingPorts = { executeScript: async () => Promise.reject(new Error('No document with id DOC1')) };
     await expect(createTabSigner(gone, settings).sign({ ...caller, documentId: 'DOC1' }, evmChain, { kind: 'erc20-approve', network: 'eip155:84532' })).rejects.toMatchObject({ code: 4900, reason: 'document_gone' });
+  });
+
+  it('injects the chunk once per document: later requests only run it, and a document that lost it gets it again', async () => {
+    const calls: Parameters<ScriptingPorts['executeScript']>[0][] = [];
+    let present = false;
+    const scripting: ScriptingPorts = {
+      executeScript: async (inj) => {
+        calls.push(inj);
+        if (inj.files) {
+          present = true;
+          return [{}];
+        }
+        return [{ result: present ? { ok: true, user: '0xabc', txHash: '', extra: { signature: '0x' + '1'.repeat(130) } } : inj.args![3] }];
+      },
+    };
+    const signer = createTabSigner(scripting, async () => readSettings({}));
+    const doc = { ...caller, documentId: 'DOC7' };
+    const req = { kind: 'eip3009-authorization', network: 'eip155:84532' };
+    for (let i = 0; i < 3; i++) expect(await signer.sign(doc, evmChain, req)).toMatchObject({ user: '0xabc', extra: { signature: '0x' + '1'.repeat(130) } });
+    // One injection, then three runs.
+    expect(calls.map((c) => (c.files ? 'inject' : 'run'))).toEqual(['inject', 'run', 'run', 'run']);
+    // The page lost the chunk (the hint is stale, e.g. a frame that navigated): it answers ABSENT, gets it again, runs.
+    calls.length = 0;
+    present = false;
+    expect(await signer.sign(doc, evmChain, req)).toMatchObject({ user: '0xabc' });
+    expect(calls.map((c) => (c.files ? 'inject' : 'run'))).toEqual(['run', 'inject', 'run']);
+    // Another document is another injection.
+    calls.length = 0;
+    await signer.sign({ ...caller, documentId: 'DOC8' }, evmChain, req);
+    expect(calls.map((c) => (c.files ? 'inject' : 'run'))).toEqual(['inject', 'run']);
   });
 
   it('trusts nothing the page world answers: malformed is an error, reasons are mapped to ours', () => {
