@@ -318,7 +318,8 @@ export class Paying {
     if (verdict?.outcome === 'refused') reason = verdict.reason;
     else if (settle.ok && !settle.value.success) reason = settle.value.errorReason ?? 'settlement_failed';
     else {
-      const again = parsePaymentRequired({ paymentRequired: p.paymentRequired });
+      // v2 says why in PAYMENT-REQUIRED; v1 in the 402 body's `error` (invalid_exact_evm_…).
+      const again = parsePaymentRequired({ paymentRequired: p.paymentRequired, body: p.body });
       if (again.ok && again.value.error) reason = again.value.error;
     }
     if (!SERVER_REASON.test(reason)) reason = 'payment_refused';
