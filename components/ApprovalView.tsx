@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import type { ApprovalState } from '../lib/messaging/approval';
-import { duration, shortAddress, siteText, tokenAmount } from '../lib/format';
+import { duration, localDateTime, shortAddress, siteText, tokenAmount } from '../lib/format';
 import { parseDecimalAmount, formatAmount } from '../lib/x402/amount';
 import { SessionCard } from './SessionCard';
 // Budgets (issue 15): renewing budgets.
@@ -65,8 +65,18 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
   const periods = periodCount(renew, expiresIn, now);
   const expiryOptions = useMemo(() => [...new Set([...EXPIRY_CHOICES.filter((s) => s < p.expiresIn), p.expiresIn])].sort((a, b) => a - b), [p.expiresIn]);
   const capUnits = parseDecimalAmount(capText, d);
+  // What the wallet is asked for: one approve (default), one permit signature, or a signature per call.
+  const ask = p.ask ?? 'approve';
   const capError =
-    capUnits === null ? `Enter an amount with at most ${d} decimals.` : capUnits <= 0n ? 'The cap must be above zero.' : capUnits > BigInt(p.cap) ? `At most ${tokenAmount(p.cap, d, symbol)} (what the site asked for).` : null;
+    capUnits === null
+      ? `Enter an amount with at most ${d} decimals.`
+      : capUnits <= 0n
+        ? 'The cap must be above zero.'
+        : capUnits > BigInt(p.cap)
+          ? `At most ${tokenAmount(p.cap, d, symbol)} (what the site asked for).`
+          : p.minCap !== undefined && capUnits < BigInt(p.minCap)
+            ? `At least ${tokenAmount(p.minCap, d, symbol)}: the API refuses a smaller cap.`
+            : null;
   const perCallUnits = perCallText.trim() === '' ? null : parseDecimalAmount(perCallText, d);
   const perCallError =
     perCallText.trim() === ''
@@ -96,6 +106,7 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
   };
 
   const calls = p.price && capUnits ? capUnits / BigInt(p.price) : null;
+  const deadline = new Date(now + expiresIn * 1000).toLocaleTimeString();
   // An approve replaces the allowance: it must cover what other open sessions on this spender still need.
   const othersNeed = p.sharedAllowance.reduce((sum, o) => sum + BigInt(o.remaining), 0n);
   const approveTotal = (capUnits && !capError ? capUnits : BigInt(p.cap)) * BigInt(periods) + othersNeed;
@@ -103,7 +114,7 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
   return (
     <form onSubmit={submit} aria-labelledby="approval-title" data-testid="approval" className="approval">
       <header className="approval-head">
-        <h1 id="approval-title">Approve a payment session?</h1>
+        <h1 id="approval-title">{ask === 'per-call' ? 'Set a payment budget for this site?' : 'Approve a payment session?'}</h1>
         <div className="origin" data-testid="approval-origin"><bdi>{p.origin}</bdi></div>
         <div className="summary" data-testid="approval-summary">
           Up to <strong data-testid="approval-cap-summary">{cap}</strong>{renew ? ` each ${renew}` : ''} to <span className="mono" title={p.recipient} data-testid="approval-recipient-summary">{shortAddress(p.recipient)}</span>
@@ -112,16 +123,23 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
 
       <div className="approval-body">
         {p.source === '402' && <p className="muted" style={{ margin: '4px 0' }}>It answered a request with HTTP 402 Payment Required.</p>}
-        <p className={`notice ${standing.kind === 'unknown' ? 'warn' : ''}`} data-testid="approval-facilitator-warning" data-standing={standing.kind}>
-          {p.schemeSummary} The facilitator <strong>{p.facilitatorHost}</strong> can pull up to the cap from your wallet.{' '}
-          {standing.kind === 'known' && <>The wallet knows it as {standing.name}.</>}
-          {standing.kind === 'local' && <>It runs on this computer.</>}
-          {standing.kind === 'unknown' && <>The wallet does not know this facilitator: approve only if you trust this site to choose it.</>}
-        </p>
+        {ask === 'per-call' ? (
+          <p className="notice" data-testid="approval-scheme-summary">{p.schemeSummary}</p>
+        ) : (
+          <p className={`notice ${standing.kind === 'unknown' ? 'warn' : ''}`} data-testid="approval-facilitator-warning" data-standing={standing.kind}>
+            {p.schemeSummary} The facilitator <strong>{p.facilitatorHost}</strong> can pull up to the cap from your wallet.{' '}
+            {standing.kind === 'known' && <>The wallet knows it as {standing.name}.</>}
+            {standing.kind === 'local' && <>It runs on this computer.</>}
+            {standing.kind === 'unknown' && <>The wallet does not know this facilitator: approve only if you trust this site to choose it.</>}
+          </p>
+        )}
 
         <h2>Terms</h2>
         <Row label="Network" testId="approval-network">{p.networkLabel} <span className="muted mono">{p.network}</span></Row>
-        <Row label="Scheme" testId="approval-scheme">{p.scheme}</Row>
+        <Row label="Scheme" testId="approval-scheme">
+          <span data-scheme={p.scheme}>{p.schemeLabel ?? p.scheme}</span>
+          {p.schemeWhy && <div className="muted" style={{ fontSize: 12 }} data-testid="approval-scheme-why">{p.schemeWhy}</div>}
+        </Row>
         <Row label="Token" testId="approval-token">
           <bdi>{symbol}</bdi> <span className="muted">({d} decimals)</span>{' '}
           {p.token.verified ? <span className="badge ok">known</span> : <span className="badge warn" title="Read from the chain; not in the wallet's list of known tokens">unverified</span>}
@@ -131,8 +149,8 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
         <Row label="Pays to" testId="approval-recipient"><span className="mono" title={p.recipient}>{p.recipient}</span></Row>
         <Row label="Only for calls to" testId="approval-api-origins">{p.apiOrigins.map((o) => <div key={o} className="mono"><bdi>{o}</bdi></div>)}</Row>
         {p.price && <Row label="Price per call" testId="approval-price">{tokenAmount(p.price, d, symbol)}</Row>}
-        <Row label="Facilitator" testId="approval-facilitator">{p.facilitatorHost}</Row>
-        <Row label="Approves spender"><span className="mono" title={p.spender}>{shortAddress(p.spender)}</span></Row>
+        {p.facilitatorHost && <Row label="Facilitator" testId="approval-facilitator">{p.facilitatorHost}</Row>}
+        {p.spender && <Row label={ask === 'permit' ? 'Permits spender' : 'Approves spender'}><span className="mono" title={p.spender}>{shortAddress(p.spender)}</span></Row>}
         {p.resource?.description && (
           <Row label="For">
             {p.resource.serviceName ? <SiteText text={`${p.resource.serviceName}: ${p.resource.description}`} testId="approval-description" /> : <SiteText text={p.resource.description} testId="approval-description" />}
@@ -161,6 +179,7 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
             {expiryOptions.map((s) => <option key={s} value={s}>{duration(s)}</option>)}
           </select>
         </label>
+        {p.expiryOnChain && <ExpiryOnChainNote clock={p.expiryOnChain} expiresIn={expiresIn} now={now} />}
 
         {p.existing.length > 0 && (
           <>
@@ -169,7 +188,20 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
           </>
         )}
 
-        <p className={othersNeed > 0n ? 'notice' : 'muted'} style={{ fontSize: 12 }} data-testid="approval-approve-amount" data-units={approveTotal.toString()}>
+        {ask === 'permit' && (
+          <p className="notice" style={{ fontSize: 12 }} data-testid="approval-permit" data-units={capUnits && !capError ? capUnits.toString() : p.cap}>
+            Your wallet will ask you to sign one permit (no gas): it lets the facilitator pull up to <strong>{cap}</strong> until <strong>{deadline}</strong>. Until then, whoever holds the
+            permit can use it, so the wallet keeps it to itself and sends it only to the APIs above, paying {shortAddress(p.recipient)}. After that, calls are paid without asking, until the cap
+            or the deadline. When it ends with allowance left, the toolbar popup offers to revoke it.
+          </p>
+        )}
+        {ask === 'per-call' && (
+          <p className="notice" style={{ fontSize: 12 }} data-testid="approval-per-call-note">
+            Nothing is signed now. Each paid call opens your wallet to sign that one payment (the price, to {shortAddress(p.recipient)}); the wallet never asks once the cap, the per-call limit
+            or the expiry is reached. You can end this budget at any time from the toolbar.
+          </p>
+        )}
+        {ask === 'approve' && <p className={othersNeed > 0n ? 'notice' : 'muted'} style={{ fontSize: 12 }} data-testid="approval-approve-amount" data-units={approveTotal.toString()}>
           Your wallet will ask you to sign one <code>approve</code> of <strong>{tokenAmount(approveTotal, d, symbol)}</strong> to the facilitator
           {othersNeed > 0n ? (
             <>
@@ -187,11 +219,11 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
           )}{' '}
           {renew && othersNeed === 0n ? `(${periods} ${renew}s × ${cap}) ` : ''}
           After that, calls from this site to the APIs above are paid without asking, until the cap or the expiry. You can end the session at any time from the toolbar.
-        </p>
+        </p>}
       </div>
 
       <footer className="approval-foot">
-        {state.step !== 'waiting' && (state.wallets?.length ? <WalletChoice wallets={state.wallets} busy={busy} onChoose={(n) => onChooseWallet?.(n)} /> : <Progress state={state} />)}
+        {state.step !== 'waiting' && (state.wallets?.length ? <WalletChoice wallets={state.wallets} busy={busy} onChoose={(n) => onChooseWallet?.(n)} /> : <Progress state={state} ask={ask} />)}
         {error && <p className="error" role="alert">{error}</p>}
         {deciding && (
           <div className="actions">
@@ -201,6 +233,20 @@ export function ApprovalView({ state, now, onApprove, onReject, onChooseWallet, 
         )}
       </footer>
     </form>
+  );
+}
+
+/**
+ * Where approvals expire by chain height (Stellar ledgers): the end as a local time and the height
+ * it maps to, by the rule the wallet step uses (now + ceil(seconds / seconds per step)).
+ */
+function ExpiryOnChainNote({ clock, expiresIn, now }: { clock: NonNullable<ApprovalState['prompt']['expiryOnChain']>; expiresIn: number; now: number }) {
+  const height = clock.current + Math.ceil(expiresIn / clock.secondsPerUnit);
+  const unit = siteText(clock.unit, 16);
+  return (
+    <div className="muted" style={{ fontSize: 12 }} data-testid="approval-expiry-on-chain" data-height={height}>
+      Ends about {localDateTime(now + expiresIn * 1000)}, at {unit} {height} (now {clock.current}; about {clock.secondsPerUnit} s a {unit}).
+    </div>
   );
 }
 
@@ -221,10 +267,10 @@ function WalletChoice({ wallets, busy, onChoose }: { wallets: string[]; busy: bo
   );
 }
 
-function Progress({ state }: { state: ApprovalState }) {
+function Progress({ state, ask }: { state: ApprovalState; ask: 'approve' | 'permit' | 'per-call' }) {
   const text: Record<ApprovalState['step'], string> = {
     waiting: '',
-    wallet: 'Confirm the approval in your wallet…',
+    wallet: ask === 'permit' ? 'Sign the permit in your wallet (no gas)…' : 'Confirm the approval in your wallet…',
     // EVM: the approve landed; Solana: it is signed, and the facilitator submits it now.
     registering: 'Approval signed and checked. Registering the session with the facilitator…',
     done: 'Session opened. You can close this window.',

@@ -107,6 +107,10 @@ export function OptionsView({ settings: saved, onSave, about, onExport, onClear 
         <input type="checkbox" data-testid="opt-prompt" checked={settings.promptOn402} onChange={(e) => void save({ promptOn402: e.target.checked })} />
       </label>
       <label className="row" style={{ alignItems: 'center' }}>
+        <span>Pay APIs that need a wallet signature on every call (the exact scheme), under a budget set once per site</span>
+        <input type="checkbox" data-testid="opt-per-call" checked={settings.perCallSignatures} onChange={(e) => void save({ perCallSignatures: e.target.checked })} />
+      </label>
+      <label className="row" style={{ alignItems: 'center' }}>
         <span>Allow facilitators on private and local network addresses (only if you run one yourself)</span>
         <input type="checkbox" data-testid="opt-private-facilitators" checked={settings.allowPrivateFacilitators} onChange={(e) => void save({ allowPrivateFacilitators: e.target.checked })} />
       </label>

@@ -13,6 +13,8 @@ export interface PopupViewProps {
   onEnd(id: string, revoke: boolean): void;
   onRetry?(id: string): void;
   onReapprove?(id: string): void;
+  /** Lower the allowance an ended session left (asked in the wallet). */
+  onRevoke?(id: string): void;
   /** Latest declined / refused payments, newest first. */
   declined?: WalletEvent[];
   history?: (sessionId: string) => PaymentRecord[] | null;
@@ -21,12 +23,12 @@ export interface PopupViewProps {
   error?: string | null;
   /** What the wallet is doing for the person right now (a revoke, a re-approve). */
   notice?: string | null;
-  /** Budgets (issue 15): top-up (live and used-up sessions) and lowering an ended session's allowance. */
-  budget?: Pick<SessionCardProps, 'onTopUpInfo' | 'onTopUp' | 'onLower'>;
+  /** Budgets (issue 15): top-up of live and used-up sessions. */
+  budget?: Pick<SessionCardProps, 'onTopUpInfo' | 'onTopUp'>;
 }
 
 /** The toolbar popup: every session, live; active ones first. */
-export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, declined = [], history, onShowHistory, historyFor, error, notice, budget = {} }: PopupViewProps) {
+export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, onRevoke, declined = [], history, onShowHistory, historyFor, error, notice, budget = {} }: PopupViewProps) {
   if (page === null) return <p className="muted">Loading…</p>;
   // A first 402 that could not be paid (no CORS, no facilitator, …) says why even before any session.
   if (page.liveCount + page.endedCount === 0)
@@ -38,7 +40,7 @@ export function PopupView({ page, onMore, now, onEnd, onRetry, onReapprove, decl
     );
   const card = (s: PublicSessionView, actions: boolean) => (
     <div key={s.id}>
-      <SessionCard session={s} now={now} {...budget} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}), ...(onReapprove ? { onReapprove } : {}) } : {})} />
+      <SessionCard session={s} now={now} {...budget} {...(actions ? { onEnd, ...(onRetry ? { onRetry } : {}), ...(onReapprove ? { onReapprove } : {}) } : onRevoke ? { onRevoke } : {})} />
       <HistoryToggle s={s} history={history} onShowHistory={onShowHistory} open={historyFor === s.id} />
     </div>
   );

@@ -14,17 +14,17 @@ export interface SessionCardProps {
   onRetry?: (id: string) => void;
   /** Approve again what the session still needs (paused, or its allowance no longer covers it). */
   onReapprove?: (id: string) => void;
+  /** An ended session whose spender may still pull from the wallet: lower that allowance (asked in the wallet). */
+  onRevoke?: (id: string) => void;
   showOrigin?: boolean;
   // Budgets (issue 15):
   /** What a top-up may change, and the top-up itself. */
   onTopUpInfo?: (id: string) => Promise<TopUpSupport>;
   onTopUp?: (id: string, req: TopUpRequestView) => Promise<void>;
-  /** Lower the allowance an ended session no longer needs. */
-  onLower?: (id: string) => void;
 }
 
 /** One session: who, where, how much of the cap is spent, how long it has left. */
-export function SessionCard({ session: s, now, onEnd, onRetry, onReapprove, showOrigin = true, onTopUpInfo, onTopUp, onLower }: SessionCardProps) {
+export function SessionCard({ session: s, now, onEnd, onRetry, onReapprove, onRevoke, showOrigin = true, onTopUpInfo, onTopUp }: SessionCardProps) {
   const [confirmEnd, setConfirmEnd] = useState(false);
   const [toppingUp, setToppingUp] = useState(false);
   // Budgets (issue 15): where the extension cannot change the allowance (Solana), say why instead of offering it.
@@ -35,7 +35,6 @@ export function SessionCard({ session: s, now, onEnd, onRetry, onReapprove, show
   const ratio = s.period ? spentRatio(s.period.spent, s.period.cap) : spentRatio(s.spent, s.cap);
   const live = status === 'active' || status === 'paused';
   const open = (status === 'active' || status === 'exhausted') && s.expiresAt * 1000 > now;
-  const allowanceLeft = !s.revokeTx && (!s.onChain || BigInt(s.onChain.allowance) > 0n);
   // Does the chain still cover what is left? (Another approve to the same spender replaces it.)
   const short = s.onChain && (status === 'active' || status === 'paused') && BigInt(s.onChain.allowance) < BigInt(s.remaining);
   const drift = s.facilitatorSpent !== undefined && s.facilitatorSpent !== s.spent;
@@ -99,19 +98,24 @@ export function SessionCard({ session: s, now, onEnd, onRetry, onReapprove, show
       {onTopUp && onTopUpInfo && toppingUp && (
         <TopUpForm session={s} support={onTopUpInfo} onClose={() => setToppingUp(false)} onSubmit={(id, req) => onTopUp(id, req).then(() => setToppingUp(false))} />
       )}
+      {onRevoke && !live && status !== 'pending' && !s.revokeTx && s.onChain && BigInt(s.onChain.allowance) > 0n && (
+        <p className="notice warn" data-testid="session-leftover" data-units={s.onChain.allowance}>
+          The facilitator can still pull <strong>{tokenAmount(s.onChain.allowance, s.decimals, s.symbol)}</strong> from your wallet: an on-chain allowance (an approve, or a
+          permit once used) does not end with the session.{' '}
+          {locked ? (
+            <span data-testid="allowance-locked">{locked}</span>
+          ) : (
+            <>
+              Revoking sets it to what other open sessions on this spender still need (0 if none), in your wallet.
+              <button style={{ marginLeft: 8 }} data-testid="revoke-allowance" onClick={() => onRevoke(s.id)}>Revoke</button>
+            </>
+          )}
+        </p>
+      )}
       {onEnd && (status === 'active' || status === 'paused' || status === 'pending') && !confirmEnd && (
         <div className="actions">
           <button className="danger" data-testid="end-session" onClick={() => setConfirmEnd(true)}>End session</button>
         </div>
-      )}
-      {onLower && !live && status !== 'pending' && allowanceLeft && (
-        locked ? (
-          <p className="muted" style={{ fontSize: 12 }} data-testid="allowance-locked">{locked}</p>
-        ) : (
-          <div className="actions">
-            <button data-testid="lower-allowance" onClick={() => onLower(s.id)}>Lower the allowance it no longer needs</button>
-          </div>
-        )
       )}
       {onEnd && confirmEnd && (
         <div className="notice" role="group" aria-label="End this session">

@@ -11,7 +11,8 @@ import { startRemoteStack, startStack, type RemoteStack, type Stack } from './st
 const USAGE = `Usage: npm run devnet -- [options]
 
 Local stack (default): hardhat chain + DevUSDC + session facilitator + paid API + demo dapp,
-plus the exact and upto facilitators (their routes are on the paid API under /api/exact, /api/upto).
+plus the exact and upto facilitators (their routes are on the paid API under /api/exact, /api/upto),
+and the local Stellar half (Soroban-RPC stand-in + USDC SAC + Stellar session facilitator).
   --host <ip>                 listen address            (DEVNET_HOST, default 127.0.0.1)
   --chain-id <n>              local chain id            (DEVNET_CHAIN_ID, default 31337)
   --chain-port <n>            JSON-RPC port             (DEVNET_CHAIN_PORT, default 8545)
@@ -22,6 +23,9 @@ plus the exact and upto facilitators (their routes are on the paid API under /ap
   --upto-facilitator-port <n>   upto facilitator port   (DEVNET_UPTO_FACILITATOR_PORT, default 4024)
   --data-dir <path>           facilitator SQLite folder (DEVNET_DATA_DIR, default ./.devnet-data)
   --per-call-max <units>      per-call ceiling, base units (DEVNET_PER_CALL_MAX, default 1000000 = 1.00)
+  --stellar-rpc-port <n>      Soroban-RPC stand-in port (DEVNET_STELLAR_RPC_PORT, default 8000)
+  --stellar-facilitator-port <n>  Stellar facilitator port (DEVNET_STELLAR_FACILITATOR_PORT, default 4025)
+  --no-stellar                no Stellar half           (DEVNET_NO_STELLAR=1)
   --quiet                     no per-request logs
   --solana                    also run the Solana half  (DEVNET_SOLANA=1)
   --solana-rpc-port <n>       Solana JSON-RPC + WS port (DEVNET_SOLANA_RPC_PORT, default 8899)
@@ -46,11 +50,15 @@ const PORT_FLAGS: Record<string, string> = {
   'upto facilitator': '--upto-facilitator-port',
   'solana RPC': '--solana-rpc-port',
   'solana facilitator': '--solana-facilitator-port',
+  'Stellar RPC': '--stellar-rpc-port',
+  'Stellar facilitator': '--stellar-facilitator-port',
 };
 
 interface CliConfig {
   host: string;
-  ports: { chain: number; facilitator: number; api: number; dapp: number; exactFacilitator: number; uptoFacilitator: number };
+  ports: { chain: number; facilitator: number; api: number; dapp: number; exactFacilitator: number; uptoFacilitator: number; stellarRpc: number; stellarFacilitator: number };
+  /** Start the local Stellar half (local stack only). */
+  stellar: boolean;
   chainId: number;
   dataDir: string;
   perCallMax: bigint;
@@ -86,6 +94,9 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
       solana: { type: 'boolean' },
       'solana-rpc-port': { type: 'string' },
       'solana-facilitator-port': { type: 'string' },
+      'stellar-rpc-port': { type: 'string' },
+      'stellar-facilitator-port': { type: 'string' },
+      'no-stellar': { type: 'boolean' },
       rpc: { type: 'string' },
       network: { type: 'string' },
       token: { type: 'string' },
@@ -112,7 +123,10 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
       dapp: parsePort('--dapp-port', pick(values['dapp-port'], 'DEVNET_DAPP_PORT', '4022')),
       exactFacilitator: parsePort('--exact-facilitator-port', pick(values['exact-facilitator-port'], 'DEVNET_EXACT_FACILITATOR_PORT', '4023')),
       uptoFacilitator: parsePort('--upto-facilitator-port', pick(values['upto-facilitator-port'], 'DEVNET_UPTO_FACILITATOR_PORT', '4024')),
+      stellarRpc: parsePort('--stellar-rpc-port', pick(values['stellar-rpc-port'], 'DEVNET_STELLAR_RPC_PORT', '8000')),
+      stellarFacilitator: parsePort('--stellar-facilitator-port', pick(values['stellar-facilitator-port'], 'DEVNET_STELLAR_FACILITATOR_PORT', '4025')),
     },
+    stellar: !(values['no-stellar'] ?? env.DEVNET_NO_STELLAR === '1'),
     chainId: Number(chainIdRaw),
     dataDir: resolve(pick(values['data-dir'], 'DEVNET_DATA_DIR', '.devnet-data')),
     perCallMax: BigInt(perCallRaw),
@@ -146,6 +160,12 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
 function fmtUsdc(units: bigint): string {
   const whole = units / 1_000_000n;
   const frac = (units % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
+  return `${whole}.${frac}`;
+}
+
+function fmtStellar(units: bigint): string {
+  const whole = units / 10_000_000n;
+  const frac = (units % 10_000_000n).toString().padStart(7, '0').replace(/0+$/, '').padEnd(2, '0');
   return `${whole}.${frac}`;
 }
 
@@ -185,6 +205,27 @@ function printBanner(stack: Stack | RemoteStack, config: CliConfig): void {
     `  ledger       ${stack.facilitator.dbPath}`,
     `  per-call max ${fmtUsdc(config.perCallMax)} USDC`,
   );
+  const stellar = 'stellar' in stack ? stack.stellar : undefined;
+  if (stellar && api.stellar) {
+    const s = api.stellar;
+    const payer = stellar.accounts.payers[0];
+    lines.push(
+      '',
+      `  Stellar (${stellar.network}, passphrase "${stellar.passphrase}"; ledger execution is an in-memory stand-in)`,
+      `    soroban rpc  ${stellar.rpc.url}`,
+      `    facilitator  ${stellar.facilitator.url}   spender ${stellar.facilitator.address}`,
+      `    paid API     POST ${api.url}${s.paths.chat}  ${fmtStellar(s.prices.chat)} USDC`,
+      `                 GET  ${api.url}${s.paths.cheap}  ${fmtStellar(s.prices.cheap)} USDC`,
+      `    asset        ${stellar.asset.contractId}   ${stellar.asset.name} (SAC, ${stellar.asset.decimals} decimals)`,
+      `    recipient    ${s.recipient}   (payTo)`,
+    );
+    if (payer) {
+      lines.push(
+        `    funded payer ${payer.publicKey}   secret ${payer.secret}`,
+        `                 (a PUBLIC devnet key derived from a fixed string; ${stellar.accounts.payers.length} payers, 10,000 USDC each; never fund it on a real network)`,
+      );
+    }
+  }
   if ('users' in stack.accounts) {
     const user = stack.accounts.users[0];
     if (user) {
@@ -246,6 +287,7 @@ async function main(): Promise<number> {
           perCallMax: config.perCallMax,
           quiet: config.quiet,
           solana: config.solana ? true : undefined,
+          stellar: config.stellar,
         });
   } catch (err) {
     // One line, naming the port or option; the stack already stopped whatever it had started.

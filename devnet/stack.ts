@@ -5,6 +5,9 @@
  * routes on the paid API; `startRemoteStack` points the same facilitator / API / dapp at an
  * existing chain and token (e.g. Base Sepolia) and deploys nothing.
  *
+ * `startStack({ stellar: true })` also starts the local Stellar half (devnet/stellar/stack.ts:
+ * Soroban-RPC stand-in + Stellar facilitator) and serves its routes from the same paid API.
+ *
  * If any component fails to start (a busy port, say), the ones already running are stopped
  * before the error is rethrown, so nothing is left holding a port.
  */
@@ -17,6 +20,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { devAccount, devAccounts, EXACT_FACILITATOR_INDEX, UPTO_FACILITATOR_INDEX, type Account, type DevAccounts } from './accounts';
 import type { EXACT_PATHS, ExactPrices } from './api/exact-routes';
 import { startPaidApi, type ApiPaths, type ApiPrices, type PaidApiHandle, type PaidApiOptions } from './api/server';
+import type { StellarPaidApiInfo, StellarPaidRoutesOptions } from './api/stellar-routes';
 import type { UPTO_PATHS } from './api/upto-routes';
 import { startChain } from './chain';
 import { startDapp, type DappConfig } from './dapp/server';
@@ -26,6 +30,7 @@ import { startExactFacilitator } from './exact/server';
 import { DEFAULT_PER_CALL_MAX, startFacilitator, type FacilitatorHandle, type FacilitatorOptions } from './facilitator/server';
 import { installMulticall } from './multicall/install';
 import { caip2, evmChainId, normalizeNetwork } from './networks';
+import type { StellarStack, StellarStackOptions } from './stellar/stack';
 import { deployToken, readTokenInfo, type TokenInfo } from './token/deploy';
 import { startUptoFacilitator } from './upto/server';
 // Types only: the Solana half (litesvm, web3.js) is loaded on demand, so EVM-only stacks do not pay for it.
@@ -45,6 +50,10 @@ export interface StackPorts {
   solanaRpc?: number;
   /** Solana session facilitator (only with `solana`). */
   solanaFacilitator?: number;
+  /** Stellar Soroban-RPC stand-in (with `stellar`). */
+  stellarRpc?: number;
+  /** Stellar facilitator (with `stellar`). */
+  stellarFacilitator?: number;
 }
 
 /** Tunables of the paid API's daydreams `upto` route (base units; see api/upto-routes.ts). */
@@ -53,7 +62,13 @@ export interface StackUptoOptions {
   cap?: bigint;
   batchCalls?: number;
   idleSettleMs?: number;
+  /** Name the facilitator in the 402's `extra.facilitatorUrl` (default on the stack; daydreams does not). */
+  advertiseFacilitator?: boolean;
+  maxTimeoutSeconds?: number;
 }
+
+/** What `startStack({ stellar })` may tune of the Stellar half. */
+export type StackStellarOptions = Pick<StellarStackOptions, 'payerCount' | 'payerUsdc' | 'perCallMax' | 'notFoundDelayMs' | 'pollIntervalMs' | 'approvalWaitMs'>;
 
 export interface StackOptions {
   /** Default '127.0.0.1'. */
@@ -80,6 +95,8 @@ export interface StackOptions {
    * and serve `/api/solana/*` on the paid API. Off by default: it adds ~150 ms and ~170 MB.
    */
   solana?: boolean | Omit<SolanaStackOptions, 'host' | 'ports' | 'quiet'>;
+  /** Also start the local Stellar half and serve /api/stellar/*. Default false. */
+  stellar?: boolean | StackStellarOptions;
 }
 
 /** The Solana half of a stack, with the paid API's Solana routes. */
@@ -109,6 +126,8 @@ export interface StackApi {
   prices: ApiPrices;
   /** The `exact` / `upto` entries are there on the local stack (also in `Stack.exact.paths` / `Stack.upto.paths`). */
   paths: ApiPaths & Partial<typeof EXACT_PATHS & typeof UPTO_PATHS>;
+  /** The Stellar routes, when the stack runs the Stellar half. */
+  stellar?: StellarPaidApiInfo;
 }
 
 /** The `exact` facilitator (`@x402/core` + `@x402/evm`) and its routes' prices. */
@@ -149,6 +168,8 @@ export interface Stack {
   dataDir: string;
   /** Present when started with `solana`. */
   solana?: StackSolana;
+  /** The local Stellar half, when started with `stellar`. */
+  stellar?: StellarStack;
   stop(): Promise<void>;
 }
 
@@ -235,7 +256,7 @@ async function restartableFacilitator(options: FacilitatorOptions, stoppers: Sto
 }
 
 function apiView(api: PaidApiHandle): StackApi {
-  return { url: api.url, recipient: api.recipient, prices: api.prices, paths: api.paths };
+  return { url: api.url, recipient: api.recipient, prices: api.prices, paths: api.paths, ...(api.stellar ? { stellar: api.stellar } : {}) };
 }
 
 function dataDirOf(dataDir: string | undefined): string {
@@ -261,6 +282,7 @@ interface ServicesOptions {
   upto?: PaidApiOptions['upto'];
   /** Extra paid routes (Solana) on the same paid API. */
   mounts?: { mount(app: Express): void }[];
+  stellar?: StellarPaidRoutesOptions;
   /** The Solana terms for the demo dapp's chain picker. */
   dappSolana?: DappConfig['solana'];
 }
@@ -297,6 +319,7 @@ async function startServices(
     exact: o.exact,
     upto: o.upto,
     mounts: o.mounts,
+    stellar: o.stellar,
   });
   stoppers.push(api.stop);
   const { address, symbol, decimals, name, version } = o.token;
@@ -316,7 +339,24 @@ async function startServices(
       prices: stringPrices(api.prices),
       // Token units, as window.x402session.requestSession takes them (1.00 USDC = ten chat messages).
       session: { cap: '1.00', expiresIn: 3600 },
+      ...(api.stellar
+        ? {
+            stellar: {
+              network: api.stellar.network,
+              facilitatorUrl: api.stellar.facilitatorUrl,
+              token: { address: api.stellar.asset, symbol: 'USDC', decimals: o.stellar?.decimals ?? 7 },
+              recipient: api.stellar.recipient,
+              paths: { ...api.stellar.paths },
+              prices: { chat: api.stellar.prices.chat.toString(), cheap: api.stellar.prices.cheap.toString() },
+            },
+          }
+        : {}),
       ...(o.dappSolana ? { solana: o.dappSolana } : {}),
+      // One card per other scheme the wallet pays (local stack only).
+      schemes: {
+        ...(api.upto ? { upto: { path: api.upto.paths.upto, price: api.upto.price.toString(), cap: api.upto.cap.toString() } } : {}),
+        ...(api.exact ? { exact: { path: api.exact.paths.exact, v1Path: api.exact.paths.exactV1, price: api.exact.prices.exact.toString(), v1Price: api.exact.prices.exactV1.toString() } } : {}),
+      },
     },
   });
   stoppers.push(dapp.stop);
@@ -332,8 +372,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = dataDirOf(opts.dataDir);
   const accounts = devAccounts(userCount);
   const stoppers: Stopper[] = [];
+  // The Stellar half starts beside the EVM one (loading stellar-sdk takes seconds on a busy
+  // machine); it is awaited, and its stop registered, before the paid API that serves its routes.
+  let stellarStarting: Promise<StellarStack> | null = null;
 
   try {
+    if (opts.stellar) {
+      const stellarOpts = typeof opts.stellar === 'object' ? opts.stellar : {};
+      // Loaded only when asked: stellar-sdk is heavy and EVM-only stacks do not need it.
+      stellarStarting = import('./stellar/stack').then(({ startStellarStack }) =>
+        startStellarStack({ ...stellarOpts, host, ports: { rpc: ports.stellarRpc ?? 0, facilitator: ports.stellarFacilitator ?? 0 }, dataDir, quiet }),
+      );
+      // Awaited below; until then a failure must not surface as an unhandled rejection.
+      stellarStarting.catch(() => undefined);
+    }
     const chain = await startChain({ host, port: ports.chain ?? 0, chainId, accountCount: 3 + userCount });
     stoppers.push(chain.stop);
 
@@ -382,6 +434,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
     }
 
+    let stellar: StellarStack | undefined;
+    if (stellarStarting) {
+      const pending = stellarStarting;
+      stellarStarting = null;
+      stellar = await pending;
+      stoppers.push(stellar.stop);
+    }
+
     const { facilitator, api, apiHandle, dapp } = await startServices(
       {
         host,
@@ -410,7 +470,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         token,
         payTo: accounts.recipient.address,
         exact: { facilitatorUrl: exactFacilitator.url, v1Network: exactFacilitator.v1Network, token: domain, prices: opts.exactPrices },
-        upto: { facilitatorUrl: uptoFacilitator.url, token: domain, ...opts.upto },
+        // The 402 names its facilitator, so a wallet meeting it can find the permit's spender.
+        upto: { facilitatorUrl: uptoFacilitator.url, token: domain, advertiseFacilitator: true, ...opts.upto },
+        stellar: stellar?.paidApiOptions(),
       },
       stoppers,
     );
@@ -438,10 +500,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ...(solana && solanaRoutes
         ? { solana: Object.assign(solana, { api: { url: api.url, paths: solanaRoutes.paths, prices: solanaRoutes.prices, recipient: solanaRoutes.payTo } }) }
         : {}),
+      ...(stellar ? { stellar } : {}),
       stop: () => stopAll(stoppers),
     };
   } catch (err) {
     await stopAll(stoppers).catch(() => {});
+    // The Stellar half may still be starting (or have started) beside a failed EVM half.
+    if (stellarStarting) await (stellarStarting as Promise<StellarStack>).then((s) => s.stop(), () => undefined);
     throw err;
   }
 }

@@ -30,8 +30,8 @@ export interface Fixtures {
 export const test = base.extend<Fixtures, { stack: Stack }>({
   stack: [
     async ({}, use) => {
-      // One funded user per test of the worker (the budgets suite added six): balances and allowances never carry over.
-      const stack = await startStack({ quiet: true, userCount: 24 });
+      // Enough users that no two tests of one worker share one (see `wallet` below): 39 flow tests.
+      const stack = await startStack({ quiet: true, userCount: 48 });
       await use(stack);
       await stack.stop();
     },

@@ -1,33 +1,6 @@
-import type { Page } from '@playwright/test';
 import { stopServiceWorkers } from './support/extension';
 import { expect, test } from './fixtures';
-
-/** Ask for a session from the dapp page; resolves with the page's result or its error code. */
-function requestSession(dapp: Page, p: Record<string, unknown>) {
-  return dapp.evaluate(
-    (params) =>
-      window.x402session!.requestSession(params as never).then(
-        (s) => ({ ok: true as const, s }),
-        (e: { code: number; reason: string; message: string }) => ({ ok: false as const, code: e.code, reason: e.reason, message: e.message }),
-      ),
-    p,
-  );
-}
-
-/** N sequential POSTs to a URL from the page with plain fetch; returns statuses. */
-function postMany(dapp: Page, url: string, n: number) {
-  return dapp.evaluate(
-    async ({ url, n }) => {
-      const statuses: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `hello ${i}` }) });
-        statuses.push(r.status);
-      }
-      return statuses;
-    },
-    { url, n },
-  );
-}
+import { postMany, requestSession } from './support/page-calls';
 
 test.describe('the whole flow in Chromium with the built extension', () => {
   test('dapp: request → one approval → ten paid calls with no further window → cap reached', async ({ dapp, stack, wallet, chain, approvalWindow, openPopup, ext }, testInfo) => {

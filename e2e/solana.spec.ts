@@ -1,4 +1,3 @@
-import type { Page } from '@playwright/test';
 import { PublicKey } from '@solana/web3.js';
 import { createRevokeInstruction, createTransferCheckedInstruction, getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { solanaDevKeys } from '../devnet/solana/keys';
@@ -8,30 +7,7 @@ import type { StackSolana } from '../devnet/stack';
 import { stopServiceWorkers } from './support/extension';
 import { readStore } from './support/store';
 import { expect, openSolanaSession, solanaParams, test } from './solana-fixtures';
-
-/** Ask for a session from the page; resolves with the page's result or its error. */
-function requestSession(page: Page, p: Record<string, unknown>) {
-  return page.evaluate(
-    (params) =>
-      window.x402session!.requestSession(params as never).then(
-        (s) => ({ ok: true as const, s }),
-        (e: { code: number; reason: string; message: string }) => ({ ok: false as const, code: e.code, reason: e.reason, message: e.message }),
-      ),
-    p,
-  );
-}
-
-/** N sequential paid POSTs with plain fetch; statuses. */
-function postMany(page: Page, url: string, n: number) {
-  return page.evaluate(
-    async ({ url, n }) => {
-      const statuses: number[] = [];
-      for (let i = 0; i < n; i++) statuses.push((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `hello ${i}` }) })).status);
-      return statuses;
-    },
-    { url, n },
-  );
-}
+import { postMany, requestSession } from './support/page-calls';
 
 /** The facilitator, as delegate, pulls `amount` from `owner`'s token account itself: what the chain says. */
 function delegatedPull(sol: StackSolana, owner: string, amount: bigint): string | null {

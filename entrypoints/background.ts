@@ -81,6 +81,7 @@ export default defineBackground(() => {
     onSessionStored: (session) => maintenance.scheduleExpiry(session),
     promptOn402: async () => (await settings.get()).promptOn402,
     preemptive: async () => (await settings.get()).preemptive,
+    perCallSignatures: async () => (await settings.get()).perCallSignatures,
     allowPrivateFacilitators: async () => (await settings.get()).allowPrivateFacilitators,
     rpcs: async (network) => rpcsFor(await settings.get(), network),
     walletTab: createWalletTabs(browser.tabs as unknown as WalletTabPorts),

@@ -21,6 +21,8 @@ export const RpcCode = {
   LimitExceeded: -32005,
   /** The wallet (or the extension) is not connected / not there (EIP-1193 "Disconnected"). */
   Disconnected: 4900,
+  /** The wallet is not on the session's network (EIP-1193 "Chain Disconnected"). */
+  ChainDisconnected: 4901,
 } as const;
 export type RpcCode = (typeof RpcCode)[keyof typeof RpcCode];
 

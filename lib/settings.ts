@@ -11,6 +11,8 @@ export const SettingsSchema = z.object({
   promptOn402: z.boolean().default(true),
   /** Attach the payment header on the first request to a route already paid (skips the 402). */
   preemptive: z.boolean().default(true),
+  /** Pay APIs that need a wallet signature on every call (`exact`), under the budget set once per site. */
+  perCallSignatures: z.boolean().default(true),
   /** EIP-6963 rdns of the wallet to use when several are installed. */
   preferredWallet: z.string().max(128).optional(),
   /** Talk to facilitators on private and local addresses (off: a page cannot aim the wallet at your network). */
@@ -25,6 +27,7 @@ export const SettingsPatchSchema = z.strictObject({
   rpc: z.record(z.string(), z.string().url()).optional(),
   promptOn402: z.boolean().optional(),
   preemptive: z.boolean().optional(),
+  perCallSignatures: z.boolean().optional(),
   preferredWallet: z.string().max(128).optional(),
   allowPrivateFacilitators: z.boolean().optional(),
   alerts: z.boolean().optional(),

@@ -4,11 +4,16 @@
  *
  * With a display it opens a real window and keeps everything running until Ctrl-C. Without one (or
  * with --headless) it walks the demo itself — request a session, approve it, ten paid chat
- * messages — prints what happened and saves screenshots of the approval window and the popup.
+ * messages; on EVM then three pulls on the `upto` route (one permit) and three on the `exact` route
+ * (a signature each) — prints what moved on chain and how many wallet signatures each needed, and
+ * saves screenshots of the approval windows and the popup.
  *
  * The local chain has no real wallet, so a dev wallet (the funded dev key printed below) is built
  * into the demo browser; pass --own-wallet to rely on a wallet extension of your own instead.
  *
+ * `--chain stellar` does the same on the devnet's Stellar half (stellar:local: the Soroban-RPC
+ * stand-in, its USDC SAC and the Stellar facilitator), with Freighter stood in for by a funded dev
+ * key (e2e/support/freighter-wallet.ts) unless --own-wallet.
  * `--chain solana` runs the same demo on the devnet's Solana half (litesvm, the Solana session
  * facilitator) with a Wallet Standard dev wallet: one approval step (the partial approve and the
  * auth message), then ten paid calls; it prints token balances from the local runtime.
@@ -19,18 +24,20 @@ import { join, resolve } from 'node:path';
 import { createPublicClient, http, parseAbi } from 'viem';
 import { startStack, type Stack, type StackSolana } from '../devnet/stack';
 import { launchWithExtension, type ExtensionBrowser } from '../e2e/support/extension';
+import { FreighterStandIn } from '../e2e/support/freighter-wallet';
 import { SolanaTestWallet } from '../e2e/support/solana-wallet';
 import { TestWallet } from '../e2e/support/test-wallet';
 import { configureExtension } from '../e2e/fixtures-config';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
-// `--chain solana` (or `--chain=solana`): which chain the demo pays on.
-const chainArg = argv.find((a) => a.startsWith('--chain='))?.slice(8) ?? (argv.includes('--chain') ? argv[argv.indexOf('--chain') + 1] : undefined) ?? 'evm';
-if (chainArg !== 'evm' && chainArg !== 'solana') {
-  console.error(`--chain must be evm or solana, not ${JSON.stringify(chainArg)}`);
+/** `--chain stellar`, `--chain solana` (or `--chain=…`): which chain the demo pays on; EVM by default. */
+const chainArg = argv.find((a) => a.startsWith('--chain='))?.slice('--chain='.length) ?? (argv.includes('--chain') ? argv[argv.indexOf('--chain') + 1] : undefined) ?? 'evm';
+if (chainArg !== 'evm' && chainArg !== 'stellar' && chainArg !== 'solana') {
+  console.error(`--chain must be evm, stellar or solana, not ${JSON.stringify(chainArg)}`);
   process.exit(2);
 }
+const onStellar = chainArg === 'stellar';
 const onSolana = chainArg === 'solana';
 const headless = args.has('--headless') || (!process.env.DISPLAY && process.platform === 'linux');
 const shotsDir = resolve(process.env.X402_SCREENSHOTS ?? 'artifacts/start');
@@ -54,10 +61,12 @@ async function main() {
       facilitator: portArg('facilitator', 4020),
       api: portArg('api', 4021),
       dapp: portArg('dapp', 4022),
+      ...(onStellar ? { stellarRpc: portArg('stellar_rpc', 8000), stellarFacilitator: portArg('stellar_facilitator', 4025) } : {}),
       ...(onSolana ? { solanaRpc: portArg('solana_rpc', 8899), solanaFacilitator: portArg('solana_facilitator', 4030) } : {}),
     },
     dataDir: resolve('.devnet-data'),
     quiet: true,
+    ...(onStellar ? { stellar: { payerCount: 1 } } : {}),
     ...(onSolana ? { solana: true } : {}),
   });
   if (onSolana) return startSolana(stack);
@@ -66,17 +75,31 @@ async function main() {
   token        ${stack.token.address}  ${stack.token.symbol}, ${stack.token.decimals} decimals
   facilitator  ${stack.facilitator.url}  spender ${stack.facilitator.address}
   paid API     ${stack.api.url}  (POST ${stack.api.paths.chat} ${fmt(stack.api.prices.chat)}, GET ${stack.api.paths.cheap} ${fmt(stack.api.prices.cheap)})
+               upto  GET ${stack.upto.paths.upto} ${fmt(stack.upto.price)} (facilitator ${stack.upto.facilitatorUrl}, spender ${stack.upto.spender})
+               exact GET ${stack.exact.paths.exact} ${fmt(stack.exact.prices.exact)}, v1 ${stack.exact.paths.exactV1} ${fmt(stack.exact.prices.exactV1)} (facilitator ${stack.exact.facilitatorUrl})
   demo dapp    ${stack.dapp.url}
   dev wallet   ${user.address}  key ${user.privateKey}  (public Hardhat dev key: never use it anywhere else)`);
+  const stellarPayer = stack.stellar?.accounts.payers[0];
+  if (stack.stellar && stellarPayer) {
+    const s = stack.stellar;
+    console.log(`  Stellar      ${s.network} (passphrase "${s.passphrase}"; ledger execution is an in-memory stand-in)
+  soroban rpc  ${s.rpc.url}
+  facilitator  ${s.facilitator.url}  spender ${s.facilitator.address}
+  asset        ${s.asset.contractId}  ${s.asset.code} SAC, ${s.asset.decimals} decimals
+  recipient    ${s.accounts.recipient.publicKey}
+  Freighter    ${stellarPayer.publicKey}  secret ${stellarPayer.secret}  (public devnet key: never fund it on a real network)`);
+  }
 
   step(`Opening Chromium with the extension (${headless ? 'headless' : 'windowed'})`);
   // A fresh profile each run: the local chain is new each time, so old sessions would point at nothing.
   const ext = await launchWithExtension({ headless });
   await configureExtension(ext, stack);
-  const wallet = args.has('--own-wallet') ? null : new TestWallet(user.privateKey as `0x${string}`, stack.chain.rpcUrl, stack.chain.chainId);
-  if (wallet) await wallet.install(ext.context);
+  let demo: DemoChain | null = null;
+  if (!args.has('--own-wallet')) {
+    demo = stack.stellar && stellarPayer ? await stellarDemo(stack, ext, stellarPayer.secret) : await evmDemo(stack, ext, user.privateKey as `0x${string}`);
+  }
   const dapp = await ext.context.newPage();
-  await dapp.goto(stack.dapp.url);
+  await dapp.goto(onStellar ? `${stack.dapp.url}/?chain=stellar` : stack.dapp.url);
 
   const shutdown = async (code: number) => {
     await ext.close().catch(() => undefined);
@@ -91,7 +114,8 @@ async function main() {
     return;
   }
   try {
-    await walkDemo(stack, ext, dapp, wallet!);
+    if (!demo) throw new Error('the headless walk needs the built-in dev wallet (drop --own-wallet)');
+    await walkDemo(demo, ext, dapp);
     await shutdown(0);
   } catch (e) {
     console.error(`\nThe demo walk failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -187,16 +211,128 @@ async function walkSolanaDemo(sol: StackSolana, ext: ExtensionBrowser, dapp: imp
   console.log(`\nScreenshots: ${shotsDir}/{solana-approval-window,solana-dapp,solana-popup}.png`);
 }
 
-function fmt(units: bigint | string): string {
-  return `${(Number(units) / 1e6).toFixed(2)} USDC`;
+/** What the walk needs of the chain it runs on: the payer's wallet, balances, the price. */
+interface DemoChain {
+  label: string;
+  payer: string;
+  recipient: string;
+  decimals: number;
+  price: bigint;
+  balance(holder: string): Promise<bigint>;
+  /** Hashes of the transactions the wallet signed. */
+  signed(): string[];
+  /** EVM: the dapp's `upto` and `exact` cards, paid after the session demo. */
+  walkSchemes?(ext: ExtensionBrowser, dapp: import('@playwright/test').Page): Promise<void>;
 }
 
-async function walkDemo(stack: Stack, ext: ExtensionBrowser, dapp: import('@playwright/test').Page, wallet: TestWallet) {
-  mkdirSync(shotsDir, { recursive: true });
+async function evmDemo(stack: Stack, ext: ExtensionBrowser, key: `0x${string}`): Promise<DemoChain> {
+  const wallet = new TestWallet(key, stack.chain.rpcUrl, stack.chain.chainId);
+  await wallet.install(ext.context);
   const client = createPublicClient({ transport: http(stack.chain.rpcUrl) });
   const abi = parseAbi(['function balanceOf(address) view returns (uint256)']);
-  const balance = (a: `0x${string}`) => client.readContract({ address: stack.token.address, abi, functionName: 'balanceOf', args: [a] });
-  const before = { payer: await balance(wallet.address), recipient: await balance(stack.api.recipient) };
+  return {
+    label: `${stack.chain.network} (ERC-20 ${stack.token.symbol})`,
+    payer: wallet.address,
+    recipient: stack.api.recipient,
+    decimals: stack.token.decimals,
+    price: stack.api.prices.chat,
+    balance: (a) => client.readContract({ address: stack.token.address, abi, functionName: 'balanceOf', args: [a as `0x${string}`] }),
+    signed: () => wallet.sent.map(String),
+    async walkSchemes(ext, dapp) {
+      const balance = (a: `0x${string}`) => client.readContract({ address: stack.token.address, abi, functionName: 'balanceOf', args: [a] });
+      await walkScheme(stack, ext, dapp, wallet, balance, {
+        title: 'Paying the upto route: one permit signature (no gas), reused for each pull',
+        button: 'upto-pull',
+        result: 'upto-result',
+        calls: 3,
+        price: stack.upto.price,
+        shot: 'approval-upto.png',
+        // The server settles in batches (every five calls, or after ten idle seconds).
+        settleMs: 30_000,
+      });
+      await walkScheme(stack, ext, dapp, wallet, balance, {
+        title: 'Paying the exact route: a budget set once, then one wallet signature per call',
+        button: 'exact-pull',
+        result: 'exact-result',
+        calls: 3,
+        price: stack.exact.prices.exact,
+        shot: 'approval-exact.png',
+        settleMs: 15_000,
+      });
+    },
+  };
+}
+
+interface SchemeWalk {
+  title: string;
+  button: string;
+  result: string;
+  calls: number;
+  price: bigint;
+  shot: string;
+  settleMs: number;
+}
+
+/** One scheme's card on the dapp: the one window, N paid calls, what moved on chain, and what the wallet was asked. */
+async function walkScheme(stack: Stack, ext: ExtensionBrowser, dapp: import('@playwright/test').Page, wallet: TestWallet, balance: (a: `0x${string}`) => Promise<bigint>, w: SchemeWalk) {
+  step(w.title);
+  const before = { payer: await balance(wallet.address), recipient: await balance(stack.api.recipient), signed: wallet.signed.length, sent: wallet.sent.length };
+  const result = dapp.getByTestId(w.result);
+  for (let i = 1; i <= w.calls; i++) {
+    const approval = i === 1 ? ext.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approve.html'), timeout: 30_000 }) : null;
+    await dapp.getByTestId(w.button).click();
+    if (approval) {
+      const win = await approval;
+      await win.setViewportSize({ width: 440, height: 680 });
+      await win.getByTestId('approve').waitFor();
+      await win.screenshot({ path: join(shotsDir, w.shot) });
+      console.log(`  approval window: ${(await win.locator('[data-scheme]').textContent())?.trim()} — ${(await win.getByTestId('approval-scheme-why').textContent())?.trim()}`);
+      await win.getByTestId('approve').click();
+    }
+    await dapp.waitForFunction((id) => { const t = document.querySelector(`[data-testid="${id}"]`)?.textContent ?? ''; return t !== '' && t !== 'Paying…'; }, w.result, { timeout: 30_000 });
+    const text = (await result.textContent()) ?? '';
+    if (/^(Not paid|Error|Failed)/.test(text)) throw new Error(`${w.button} call ${i}: ${text}`);
+    console.log(`  ${i}. ${text}`);
+  }
+  const expected = BigInt(w.calls) * w.price;
+  const until = Date.now() + w.settleMs;
+  while (before.payer - (await balance(wallet.address)) < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+  const after = { payer: await balance(wallet.address), recipient: await balance(stack.api.recipient) };
+  console.log(`  payer      ${fmt(before.payer)} → ${fmt(after.payer)}  (−${fmt(before.payer - after.payer)})
+  recipient  ${fmt(before.recipient)} → ${fmt(after.recipient)}  (+${fmt(after.recipient - before.recipient)})
+  wallet signatures: ${wallet.signed.length - before.signed} (${wallet.signed.slice(before.signed).join(', ') || 'none'}), transactions: ${wallet.sent.length - before.sent}, for ${w.calls} calls`);
+  if (before.payer - after.payer !== expected) throw new Error(`the payer paid ${before.payer - after.payer}, not ${expected}`);
+}
+
+async function stellarDemo(stack: Stack, ext: ExtensionBrowser, secret: string): Promise<DemoChain> {
+  const s = stack.stellar!;
+  const freighter = new FreighterStandIn({ secret, networkPassphrase: s.passphrase, sorobanRpcUrl: s.rpc.url, networkUrl: s.rpc.url });
+  await freighter.install(ext.context);
+  return {
+    label: `${s.network} (${s.asset.code} Stellar Asset Contract, signed in Freighter)`,
+    payer: freighter.publicKey,
+    recipient: s.accounts.recipient.publicKey,
+    decimals: s.asset.decimals,
+    price: stack.api.stellar!.prices.chat,
+    balance: async (a) => s.balance(a),
+    signed: () => [...freighter.signed],
+  };
+}
+
+let decimals = 6;
+function fmt(units: bigint | string): string {
+  const v = BigInt(units);
+  const scale = 10n ** BigInt(decimals);
+  const cents = (v * 100n) / scale;
+  return `${cents / 100n}.${(cents % 100n).toString().padStart(2, '0')} USDC`;
+}
+
+async function walkDemo(chain: DemoChain, ext: ExtensionBrowser, dapp: import('@playwright/test').Page) {
+  mkdirSync(shotsDir, { recursive: true });
+  decimals = chain.decimals;
+  const balance = (a: string) => chain.balance(a);
+  console.log(`  paying on   ${chain.label}`);
+  const before = { payer: await balance(chain.payer), recipient: await balance(chain.recipient) };
 
   step('Requesting a session from the dapp');
   const approval = ext.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approve.html'), timeout: 30_000 });
@@ -208,14 +344,14 @@ async function walkDemo(stack: Stack, ext: ExtensionBrowser, dapp: import('@play
   console.log(`  approval window for ${await win.getByTestId('approval-origin').textContent()} (screenshot saved)`);
   await win.getByTestId('approve').click();
   await dapp.getByTestId('session-cap').filter({ hasText: /\d/ }).waitFor({ timeout: 30_000 });
-  console.log(`  session open: cap ${await dapp.getByTestId('session-cap').textContent()}, expires ${await dapp.getByTestId('session-expiry').textContent()}; wallet signed ${wallet.sent.length} transaction (${wallet.sent[0]})`);
+  console.log(`  session open: cap ${await dapp.getByTestId('session-cap').textContent()}, expires ${await dapp.getByTestId('session-expiry').textContent()}; wallet signed ${chain.signed().length} transaction (${chain.signed()[0]})`);
 
   step('Sending ten paid chat messages (no popups)');
   for (let i = 1; i <= 10; i++) {
     await dapp.getByTestId('chat-input').fill(`Message ${i}`);
     await dapp.getByTestId('chat-send').click();
     await dapp.getByTestId('session-spent').filter({ hasText: new RegExp(`^\\s*${(i * 0.1).toFixed(2)}`) }).waitFor({ timeout: 15_000 });
-    console.log(`  ${i}. paid ${fmt(stack.api.prices.chat)}; spent ${await dapp.getByTestId('session-spent').textContent()}`);
+    console.log(`  ${i}. paid ${fmt(chain.price)}; spent ${await dapp.getByTestId('session-spent').textContent()}`);
   }
   await dapp.screenshot({ path: join(shotsDir, 'dapp.png') });
 
@@ -225,13 +361,15 @@ async function walkDemo(stack: Stack, ext: ExtensionBrowser, dapp: import('@play
   await popup.getByTestId('session-card').first().waitFor();
   await popup.screenshot({ path: join(shotsDir, 'popup.png') });
 
-  const after = { payer: await balance(wallet.address), recipient: await balance(stack.api.recipient) };
+  const after = { payer: await balance(chain.payer), recipient: await balance(chain.recipient) };
   step('What happened on chain');
-  console.log(`  payer      ${fmt(before.payer)} → ${fmt(after.payer)}  (−${fmt(before.payer - after.payer)})
-  recipient  ${fmt(before.recipient)} → ${fmt(after.recipient)}  (+${fmt(after.recipient - before.recipient)})
-  wallet signatures: ${wallet.sent.length} (the one approve)`);
-  if (after.recipient - before.recipient !== 10n * stack.api.prices.chat) throw new Error('the recipient did not receive exactly ten payments');
-  console.log(`\nScreenshots: ${shotsDir}/{approval-window,dapp,popup}.png`);
+  console.log(`  payer      ${chain.payer}  ${fmt(before.payer)} → ${fmt(after.payer)}  (−${fmt(before.payer - after.payer)})
+  recipient  ${chain.recipient}  ${fmt(before.recipient)} → ${fmt(after.recipient)}  (+${fmt(after.recipient - before.recipient)})
+  wallet signatures: ${chain.signed().length} (the one approve)`);
+  if (after.recipient - before.recipient !== 10n * chain.price) throw new Error('the recipient did not receive exactly ten payments');
+  if (chain.signed().length !== 1) throw new Error(`the wallet signed ${chain.signed().length} transactions, not one`);
+  await chain.walkSchemes?.(ext, dapp);
+  console.log(`\nScreenshots: ${shotsDir}/{approval-window,dapp,popup${chain.walkSchemes ? ',approval-upto,approval-exact' : ''}}.png`);
 }
 
 main().catch((e) => {

@@ -18,6 +18,9 @@
  * failed on chain (allowance or balance no longer covers it); nothing is paid until the cause is
  * fixed (the wallet re-checks, or the person re-approves) or the session is ended.
  */
+/** The x402 schemes the wallet pays. */
+export type X402Scheme = 'session' | 'upto' | 'exact';
+
 export type X402SessionStatus = 'pending' | 'active' | 'paused' | 'exhausted' | 'expired' | 'revoked' | 'failed';
 
 export interface RequestSessionParams {
@@ -33,19 +36,27 @@ export interface RequestSessionParams {
   recipient: string;
   /** The session facilitator (https, or http on localhost). */
   facilitatorUrl: string;
-  /** Only `session` today. */
+  /**
+   * Only `session` opens from here. `upto` and `exact` open from the API's own 402 (the wallet asks
+   * when a plain `fetch` meets it): only the 402 carries their token domain and price.
+   */
   scheme?: 'session';
   /** Refuse any single call above this, in token units. */
   perCallMax?: string;
 }
 
-/** What a page may see of a session. Never contains the facilitator's bearer session id. */
+/** What a page may see of a session. Never contains the facilitator's bearer session id, nor an `upto` permit. */
 export interface X402SessionView {
   /** Public handle for `endSession`; not a payment credential. */
   id: string;
   origin: string;
   network: string;
-  scheme: 'session';
+  /**
+   * `session`: one on-chain approve, a bearer session id per call. `upto` (daydreams): one ERC-2612
+   * permit for the cap, reused until the cap or its short deadline (`expiresAt`). `exact`: a budget
+   * set once; each call asks the wallet for one EIP-3009 signature of exactly its price.
+   */
+  scheme: X402Scheme;
   asset: string;
   symbol: string;
   decimals: number;
@@ -57,7 +68,10 @@ export interface X402SessionView {
   /** Unix seconds. */
   expiresAt: number;
   status: X402SessionStatus;
-  /** Why the status is what it is, when the wallet knows (e.g. `session_not_found`, `onchain_transfer_failed`). */
+  /**
+   * Why the status is what it is, when the wallet knows (e.g. `session_not_found`,
+   * `onchain_transfer_failed`; for `upto`, the server's `cap_exhausted` / `session_closed` / `invalid_payload`).
+   */
   statusReason?: string;
   /** What the facilitator itself counts as spent, and when the wallet last asked (ms). */
   facilitatorSpent?: string;
@@ -157,14 +171,28 @@ export type X402Reason =
   | 'spender_mismatch'
   | 'token_unreadable'
   | 'no_wallet'
+  | 'wallet_locked'
+  | 'wrong_network'
+  | 'wallet_timeout'
   | 'wallet_error'
   | 'approve_reverted'
+  | 'approve_failed'
   | 'approval_not_verified'
   | 'document_gone'
   | 'unsupported_request'
   | 'choose_wallet'
-  | 'wallet_timeout'
   | 'rpc_unreachable'
+  | 'permit2_unsupported'
+  | 'coinbase_upto'
+  | 'missing_eip712_domain'
+  | 'domain_mismatch'
+  | 'authorization_expired'
+  | 'spender_busy'
+  | 'per_call_off'
+  | 'cap_exhausted'
+  | 'session_closed'
+  | 'settling_in_progress'
+  | 'invalid_payload'
   | 'invalid_request'
   | 'invalid_params'
   | 'unsupported_method'

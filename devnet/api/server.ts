@@ -13,6 +13,7 @@
  *   GET  /                  free  catalog of the above
  * With `exact` / `upto` options, also the `exact` routes under /api/exact/ (api/exact-routes.ts)
  * and the daydreams `upto` routes under /api/upto/ (api/upto-routes.ts).
+ * With the `stellar` option, also the Stellar routes of ./stellar-routes (`/api/stellar/*`).
  * CORS on everything but /api/nocors/* and /api/hidden/*: pages on other origins may send
  * PAYMENT-SIGNATURE / X-PAYMENT and read PAYMENT-REQUIRED / PAYMENT-RESPONSE / X-PAYMENT-RESPONSE.
  */
@@ -30,8 +31,9 @@ import { sameNetwork, v1NetworkName } from '../networks';
 import { sessionIdOf } from './codec';
 import { CallCounter, chatReply, fortune, pullSlot } from './content';
 import { EXACT_PATHS, exactRoutes, type ExactPrices } from './exact-routes';
-import { SessionSchemeServer } from './session-scheme';
+import { SessionSchemeServer, sameHexAddress } from './session-scheme';
 import { UPTO_PATHS, uptoRoutes, type UptoRoutesOptions } from './upto-routes';
+import { createStellarPaidRoutes, type StellarPaidApiInfo, type StellarPaidRoutesOptions } from './stellar-routes';
 import { v1PaidRoute } from './v1';
 
 export interface ApiPrices {
@@ -81,6 +83,8 @@ export interface PaidApiOptions {
   upto?: Omit<UptoRoutesOptions, 'network' | 'asset' | 'payTo' | 'log'>;
   /** More paid routes on the same app and origin (e.g. `solanaPaidRoutes`), mounted before the 404. */
   mounts?: { mount(app: Express): void }[];
+  /** Also serve Stellar `session` routes under /api/stellar/, paid through this Stellar facilitator. */
+  stellar?: StellarPaidRoutesOptions;
 }
 
 export interface PaidApiHandle {
@@ -94,6 +98,8 @@ export interface PaidApiHandle {
   exact?: { prices: ExactPrices; paths: typeof EXACT_PATHS };
   /** Present when started with `upto`. */
   upto?: { price: bigint; cap: bigint; paths: typeof UPTO_PATHS };
+  /** Present when started with the `stellar` option. */
+  stellar?: StellarPaidApiInfo;
   stop(): Promise<void>;
 }
 
@@ -112,7 +118,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
 
   const facilitator = new HTTPFacilitatorClient({ url: facilitatorUrl, timeoutMs: 30_000 });
   const advertisedFacilitatorUrl = (opts.advertisedFacilitatorUrl ?? facilitatorUrl).replace(/\/+$/, '');
-  const resourceServer = new x402ResourceServer(facilitator).register(network, new SessionSchemeServer({ asset, decimals, facilitatorUrl: advertisedFacilitatorUrl }));
+  const resourceServer = new x402ResourceServer(facilitator).register(network, new SessionSchemeServer({ asset, decimals, facilitatorUrl: advertisedFacilitatorUrl, sameAsset: sameHexAddress }));
   // Prices go in as money strings ("$0.1") so the plugin's parsePrice is what turns them into base units.
   const money = (p: bigint) => `$${formatUnits(p, decimals)}`;
   const option = (price: bigint) => ({ scheme: 'session', price: money(price), network, payTo });
@@ -178,6 +184,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
     ? await exactRoutes({ ...opts.exact, network: opts.network, asset, payTo, log })
     : undefined;
   const upto = opts.upto ? uptoRoutes({ ...opts.upto, network: opts.network, asset, payTo, log }) : undefined;
+  const stellarRoutes = opts.stellar ? await createStellarPaidRoutes(opts.stellar, log) : null;
 
   const counter = new CallCounter();
   const app = express();
@@ -200,6 +207,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
     next();
   });
   app.use(jsonBody());
+  if (stellarRoutes) app.use(...stellarRoutes.middleware);
   app.use(initGate);
   app.use(paymentMiddlewareFromHTTPServer(httpServer, undefined, undefined, false));
 
@@ -225,6 +233,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
           upto: { method: 'GET', path: UPTO_PATHS.upto, price: upto.price.toString(), cap: upto.cap.toString(), x402Version: 2, scheme: 'upto' },
         }),
       },
+      ...(stellarRoutes ? { stellar: stellarRoutes.catalog() } : {}),
     });
   });
 
@@ -264,6 +273,7 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
   if (exact) app.use(exact.router);
   if (upto) app.use(upto.router);
   for (const extra of opts.mounts ?? []) extra.mount(app);
+  stellarRoutes?.mount(app, counter);
 
   app.use((_req, _res) => {
     throw new HttpError(404, 'no such endpoint');
@@ -291,5 +301,6 @@ export async function startPaidApi(opts: PaidApiOptions): Promise<PaidApiHandle>
       await closeServer(server);
       await upto?.stop();
     },
+    ...(stellarRoutes ? { stellar: stellarRoutes.info } : {}),
   };
 }

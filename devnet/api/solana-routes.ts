@@ -16,7 +16,7 @@ import type { Express, RequestHandler } from 'express';
 import { HttpError, isPlainObject } from '../http';
 import { sessionIdOf } from './codec';
 import { CallCounter, chatReply, pullSlot } from './content';
-import { SolanaSessionSchemeServer } from './solana-scheme';
+import { SessionSchemeServer } from './session-scheme';
 
 export const SOLANA_API_PATHS = { chat: '/api/solana/chat', cheap: '/api/solana/slot' } as const;
 export type SolanaApiPrices = { chat: bigint; cheap: bigint };
@@ -59,7 +59,7 @@ export function solanaPaidRoutes(opts: SolanaRoutesOptions): SolanaPaidRoutes {
   const facilitator = new HTTPFacilitatorClient({ url: facilitatorUrl, timeoutMs: 30_000 });
   const resourceServer = new x402ResourceServer(facilitator).register(
     network,
-    new SolanaSessionSchemeServer({ mint: opts.mint, decimals, facilitatorUrl }),
+    new SessionSchemeServer({ asset: opts.mint, decimals, facilitatorUrl }),
   );
   const option = (price: bigint) => ({ scheme: 'session', price: money(price, decimals), network, payTo: opts.payTo });
   const routes: RoutesConfig = {

@@ -44,6 +44,12 @@ export interface UptoRoutesOptions {
   cap?: bigint;
   /** Default 300 (a 5-minute permit, as daydreams). */
   maxTimeoutSeconds?: number;
+  /**
+   * Also name the facilitator in `extra.facilitatorUrl` (the key the `session` scheme uses).
+   * daydreams' own middleware does not: its clients are configured with the facilitator, and a
+   * wallet that meets the bare 402 has no other way to learn whose signer to permit. Default off.
+   */
+  advertiseFacilitator?: boolean;
   /** Settle every N paid calls of a session. Default 5. */
   batchCalls?: number;
   /** Settle a session idle this long. Default 10 s. */
@@ -109,7 +115,7 @@ export function uptoRoutes(opts: UptoRoutesOptions): UptoRoutes {
     asset: opts.asset,
     payTo: opts.payTo,
     maxTimeoutSeconds: opts.maxTimeoutSeconds ?? 300,
-    extra: { name: opts.token.name, version: opts.token.version, maxAmountRequired: cap.toString() },
+    extra: { name: opts.token.name, version: opts.token.version, maxAmountRequired: cap.toString(), ...(opts.advertiseFacilitator ? { facilitatorUrl } : {}) },
   };
   const description = 'Slot machine, pay-as-you-go (daydreams upto): one pull';
 

@@ -24,6 +24,8 @@ export interface DappConfig {
   prices: { chat: string; cheap: string; v1: string; nocors: string };
   /** What "Start session" asks for: `cap` in token units ("1.00"), like requestSession takes it. */
   session: { cap: string; expiresIn: number };
+  /** The Stellar half, when the stack runs it: the page's chain picker offers it. */
+  stellar?: DappStellarConfig;
   /** The Solana terms, when the devnet runs its Solana half (the page's chain picker offers it). */
   solana?: {
     network: string;
@@ -34,6 +36,22 @@ export interface DappConfig {
     paths: { chat: string; cheap: string };
     prices: { chat: string; cheap: string };
   };
+  /** Routes offering only `upto` / only `exact` (one card each), base units as decimal strings. */
+  schemes?: {
+    upto?: { path: string; price: string; cap: string };
+    exact?: { path: string; v1Path: string; price: string; v1Price: string };
+  };
+}
+
+export interface DappStellarConfig {
+  network: string;
+  facilitatorUrl: string;
+  /** The SAC (C…). */
+  token: { address: string; symbol: string; decimals: number };
+  /** G… payTo of the Stellar routes. */
+  recipient: string;
+  paths: { chat: string; cheap: string };
+  prices: { chat: string; cheap: string };
 }
 
 export interface DappOptions {

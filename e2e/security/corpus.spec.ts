@@ -17,6 +17,9 @@ test('hostile 402 corpus: never paid, nothing reserved, the original 402 reaches
     spender: stack.facilitator.address,
     facilitator: stack.facilitator.url,
     chainId: stack.chain.chainId,
+    tokenName: stack.token.name,
+    tokenVersion: stack.token.version,
+    uptoFacilitator: stack.upto.facilitatorUrl,
   });
   // Approved for the hostile server's main origin only: its second origin is a site's own server
   // copying the terms.

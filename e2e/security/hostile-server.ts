@@ -24,7 +24,14 @@ export interface TemplateContext {
   network: string;
   spender: string;
   facilitator: string;
-  chainId: number;
+  /** EVM only: `extra.chainId` of the valid entry. */
+  chainId?: number;
+  /** More placeholders, written `${NAME}` in the corpus (e.g. a muxed form of the recipient). */
+  vars?: Record<string, string>;
+  /** The token's EIP-712 domain (exact / upto cases) and the `upto` facilitator. */
+  tokenName?: string;
+  tokenVersion?: string;
+  uptoFacilitator?: string;
 }
 
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
@@ -32,8 +39,21 @@ const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 /** Expand placeholders; builds with spread/defineProperty so `__proto__` keys stay plain data. */
 function expand(v: unknown, ctx: TemplateContext & { url: string }): unknown {
   if (typeof v === 'string') {
-    const map: Record<string, string> = { $PAYTO: ctx.payTo, $ASSET: ctx.asset, $NETWORK: ctx.network, $SPENDER: ctx.spender, $FACILITATOR: ctx.facilitator, $URL: ctx.url };
-    return v.replace(/\$(PAYTO|ASSET|NETWORK|SPENDER|FACILITATOR|URL)/g, (m) => map[m]!);
+    const map: Record<string, string> = {
+      $PAYTO: ctx.payTo,
+      $ASSET: ctx.asset,
+      $NETWORK: ctx.network,
+      $SPENDER: ctx.spender,
+      $FACILITATOR: ctx.facilitator,
+      $URL: ctx.url,
+      $TOKEN_NAME: ctx.tokenName ?? '',
+      $TOKEN_VERSION: ctx.tokenVersion ?? '',
+      $UPTO_FACILITATOR: ctx.uptoFacilitator ?? '',
+    };
+    const vars = ctx.vars ?? {};
+    return v
+      .replace(/\$\{([A-Z0-9_]+)\}/g, (m, name: string) => (own(vars, name) ? vars[name]! : m))
+      .replace(/\$(PAYTO|ASSET|NETWORK|SPENDER|UPTO_FACILITATOR|FACILITATOR|URL|TOKEN_NAME|TOKEN_VERSION)/g, (m) => map[m]!);
   }
   if (Array.isArray(v)) return v.map((x) => expand(x, ctx));
   if (v && typeof v === 'object') {
@@ -68,7 +88,7 @@ export function validAccept(ctx: TemplateContext): Record<string, unknown> {
     asset: ctx.asset,
     payTo: ctx.payTo,
     maxTimeoutSeconds: 60,
-    extra: { areFeesSponsored: true, facilitatorAddress: ctx.spender, spender: ctx.spender, sessionsEndpoint: '/sessions', chainId: ctx.chainId, facilitatorUrl: ctx.facilitator },
+    extra: { areFeesSponsored: true, facilitatorAddress: ctx.spender, spender: ctx.spender, sessionsEndpoint: '/sessions', ...(ctx.chainId !== undefined ? { chainId: ctx.chainId } : {}), facilitatorUrl: ctx.facilitator },
   };
 }
 

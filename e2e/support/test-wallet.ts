@@ -12,6 +12,8 @@ export class TestWallet {
   /** The wallet starts on another chain so the extension must switch it. */
   currentChainId = 1;
   readonly sent: Hex[] = [];
+  /** EIP-712 signatures given (`eth_signTypedData_v4`), by primary type, in order. */
+  readonly signed: string[] = [];
   readonly calls: string[] = [];
   private readonly account;
   private readonly client;
@@ -87,6 +89,18 @@ export class TestWallet {
         const hash = await this.client.sendTransaction({ to: tx.to, data: tx.data, value: tx.value ? BigInt(tx.value) : 0n });
         this.sent.push(hash);
         return hash;
+      }
+      case 'eth_signTypedData_v4': {
+        // Signed for real with the key, as a wallet would: the extension checks the signature recovers to this account.
+        if (this.mode === 'reject') throw Object.assign(new Error('User rejected the request.'), { code: 4001 });
+        const [address, json] = params as [string, string];
+        if (address.toLowerCase() !== this.account.address.toLowerCase()) throw Object.assign(new Error('unknown account'), { code: 4100 });
+        const typed = JSON.parse(json) as { domain: Record<string, unknown>; types: Record<string, { name: string; type: string }[]>; primaryType: string; message: Record<string, unknown> };
+        if (Number(typed.domain.chainId) !== this.currentChainId) throw Object.assign(new Error('typed data for another chain than the active one'), { code: -32603 });
+        const { EIP712Domain: _domainType, ...types } = typed.types;
+        const signature = await this.account.signTypedData({ domain: typed.domain as never, types, primaryType: typed.primaryType, message: typed.message });
+        this.signed.push(typed.primaryType);
+        return signature;
       }
       default: {
         const res = await fetch(this.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });

@@ -89,6 +89,15 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
       failed(e);
     }
   };
+  // What an ended session left on chain is read once per popup: an allowance left over is offered for revoke.
+  const [checked] = useState(() => new Set<string>());
+  useEffect(() => {
+    for (const s of sessions?.ended ?? []) {
+      if (checked.has(s.id)) continue;
+      checked.add(s.id);
+      void uiCall('session.check', { id: s.id }).catch(() => undefined);
+    }
+  }, [sessions, checked]);
   const history = useLive<PaymentRecord[] | null>(
     // The latest 50, through the [sessionId+createdAt] index (v5): a session with many payments is not loaded whole.
     async () => (historyFor ? (await paymentsPage(db, { sessionId: historyFor }, null, 50)).rows.map((r) => r.payment) : null),
@@ -138,6 +147,14 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
           setError(null);
           uiCall('session.retryRegistration', { id }).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
         }}
+        onRevoke={(id) => {
+          setError(null);
+          setNotice('Confirm lowering the allowance in your wallet (a tab of the site opens if none is)…');
+          uiCall('session.end', { id, revoke: true }).then(
+            (r) => setNotice(r.revoke ? `The allowance is now ${r.revoke.allowance === '0' ? 'zero' : 'what the other sessions need'} (${r.revoke.txHash.slice(0, 10)}…).` : null),
+            (e: unknown) => (setNotice(null), setError(e instanceof Error ? e.message : String(e))),
+          );
+        }}
         onEnd={(id, revoke) => {
           setError(null);
           setNotice(revoke ? 'Ended. Confirm lowering the allowance in your wallet (a tab of the site opens if none is)…' : null);
@@ -168,11 +185,6 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
               },
               failed,
             );
-          },
-          onLower: (id) => {
-            setError(null);
-            setNotice('Confirm lowering the allowance in your wallet (a tab of the site opens if none is)…');
-            uiCall('session.lower', { id }).then((r) => setNotice(`The allowance is now ${r.allowance === '0' ? 'zero' : 'what the other sessions need'} (${r.txHash.slice(0, 10)}…).`), failed);
           },
         }}
       />

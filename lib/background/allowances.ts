@@ -45,6 +45,8 @@ export class Allowances {
   /** Read allowance (and balance) through each RPC in turn; null when no RPC answered. */
   async read(s: SessionRecord): Promise<ChainReading | null> {
     const chain = this.chainOf(s);
+    // A scheme with no allowance (`exact`: a signature per call, no spender) has nothing to read.
+    if (!chain.isAddress(s.spender) || !chain.isAddress(s.user)) return null;
     for (const rpc of await this.deps.contexts.rpcs(s.network)) {
       try {
         const [allowance, balance] = await Promise.all([chain.readAllowance(rpc, s.asset, s.user, s.spender), chain.readBalance ? chain.readBalance(rpc, s.asset, s.user) : Promise.resolve(undefined)]);
@@ -121,6 +123,8 @@ export class Allowances {
   async lower(sessionId: string): Promise<{ txHash: string; allowance: string }> {
     const s = await this.deps.db.sessions.get(sessionId);
     if (!s) throw new WalletError(RpcCode.InvalidParams, 'unknown_session', 'No such session.');
+    // A scheme with no allowance (`exact`: a signature per call) has nothing to lower: no wallet prompt.
+    if (!this.chainOf(s).isAddress(s.spender)) return { txHash: '', allowance: '0' };
     const keep = await this.othersNeed(s);
     const txHash = await this.approve(s, keep);
     await this.deps.ledger.noteChain(s.id, { allowance: keep });

@@ -9,7 +9,8 @@ import type { DnrPorts, DnrRule, ResponseDetails, WebRequestPorts } from './brow
  *    Two dynamic `declarativeNetRequest` rules make x402's own names — and nothing else — readable
  *    on responses that already carry `Access-Control-Allow-Origin`:
  *    - non-OPTIONS responses: append `Access-Control-Expose-Headers: PAYMENT-REQUIRED,
- *      PAYMENT-RESPONSE, X-PAYMENT-RESPONSE`;
+ *      PAYMENT-RESPONSE, X-PAYMENT-RESPONSE, X-UPTO-SESSION-ID` (the last is daydreams `upto`'s
+ *      receipt: its successes carry no PAYMENT-RESPONSE);
  *    - OPTIONS (preflight) responses: append `Access-Control-Allow-Headers: PAYMENT-SIGNATURE,
  *      X-PAYMENT`, so the paid retry may carry its header.
  *    They never add `Access-Control-Allow-Origin` or widen any other name: a response the page could
@@ -24,7 +25,7 @@ import type { DnrPorts, DnrRule, ResponseDetails, WebRequestPorts } from './brow
  *    "recently declined" list says why. The page hears nothing: telling it would reveal what CORS
  *    hides (that the cross-origin URL answered an x402 402).
  */
-export const X402_RESPONSE_HEADERS = 'PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE';
+export const X402_RESPONSE_HEADERS = 'PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE, X-UPTO-SESSION-ID';
 export const X402_REQUEST_HEADERS = 'PAYMENT-SIGNATURE, X-PAYMENT';
 /** The dynamic rule ids this module owns; replaced at every worker start. */
 export const CORS_RULE_IDS = [402_001, 402_002];

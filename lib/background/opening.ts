@@ -1,6 +1,6 @@
 import { defaultAsset, networkLabel, resolveNetwork } from '../chains/networks';
 import { chainFor } from '../chains/registry';
-import type { NetworkInfo } from '../chains/types';
+import type { AddressRole, NetworkInfo } from '../chains/types';
 import { RpcCode, WalletError } from '../errors';
 import type { ApprovalPrompt } from '../messaging/approval';
 import type { RequestSessionParams } from '../messaging/methods';
@@ -44,6 +44,8 @@ export interface OpeningDeps {
 }
 
 const REJECT_COOLDOWN_MS = { dapp: 3_000, '402': 60_000 } as const;
+/** Refusals of a scheme's proposal the page may hear as they are (see `propose`). */
+const NOT_ABOUT_THE_FACILITATOR = new Set<string>(['domain_mismatch', 'unsupported_scheme']);
 const BARE_402_EXPIRY_S = 3600;
 
 /**
@@ -73,6 +75,8 @@ export class Opening {
       if (network && p.scheme && chainFor(network.family)) throw new WalletError(RpcCode.Unsupported, 'unsupported_scheme', `Scheme ${JSON.stringify(p.scheme)} is not supported on ${p.network}.`);
       throw new WalletError(RpcCode.Unsupported, 'unsupported_network', `Network ${JSON.stringify(p.network)} is not supported.`);
     }
+    // Schemes whose terms only a 402 carries (`upto`, `exact`) open from that 402, never from a dapp's request.
+    if (payable.impl.opensFromDapp === false) throw new WalletError(RpcCode.Unsupported, 'unsupported_scheme', `Scheme ${JSON.stringify(payable.scheme.id)} opens from the API's 402, not from requestSession: call the API and the wallet asks.`);
     const asset = p.asset ?? defaultAsset(network.id);
     if (!asset) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `asset is required on ${network.id}.`);
     const session = await this.withApprovalSlot(caller, 'dapp', async () => {
@@ -102,7 +106,7 @@ export class Opening {
   }
 
   /** A bare 402 and no session yet: offer one, pre-filled from the 402 (docs/architecture.md §2.7). */
-  async openFrom402(caller: PageCaller, parsed: ParsedPaymentRequired, option: PaymentOption, payable: Payable, facilitatorUrl: string, requestUrl: string): Promise<SessionRecord | null> {
+  async openFrom402(caller: PageCaller, parsed: ParsedPaymentRequired, option: PaymentOption, payable: Payable, facilitatorUrl: string, requestUrl: string, others: string[] = []): Promise<SessionRecord | null> {
     const network = option.networkInfo!;
     return this.withApprovalSlot(
       caller,
@@ -127,7 +131,7 @@ export class Opening {
           price: option.amount,
           option,
           ...(parsed.resource ? { resource: parsed.resource } : {}),
-        });
+        }, others);
       },
       true,
     );
@@ -197,22 +201,30 @@ export class Opening {
    */
   private async propose(caller: PageCaller, impl: Payable['impl'], ctx: SchemeContext, input: OpenInput): Promise<Proposal> {
     const allowPrivate = (await this.deps.allowPrivateFacilitators?.()) ?? false;
-    const checked = checkFacilitatorUrl(input.facilitatorUrl, { pageOrigin: caller.origin, allowPrivate });
+    // '' = a scheme that talks to no facilitator of its own (`exact`): nothing to check or fetch.
+    const checked = input.facilitatorUrl === '' ? ({ ok: true, base: '' } as const) : checkFacilitatorUrl(input.facilitatorUrl, { pageOrigin: caller.origin, allowPrivate });
     try {
       if (!checked.ok) throw new WalletError(RpcCode.InvalidParams, 'invalid_facilitator_url', `Refused facilitator URL: ${checked.detail}.`);
       return await impl.propose(ctx, { ...input, facilitatorUrl: checked.base });
     } catch (e) {
       const err = e instanceof WalletError ? e : null;
       await this.deps.audit.record({ origin: caller.origin, kind: 'session_failed', reason: err?.reason ?? 'internal_error', detail: `${clip(String(input.facilitatorUrl), 200)}: ${err?.message ?? (e instanceof Error ? e.message : String(e))}`.slice(0, 300) });
+      // What the 402 itself got wrong, judged before any facilitator is asked (the token domain
+      // against the chain), tells the page nothing about what is behind a URL: it is said as is.
+      if (err && NOT_ABOUT_THE_FACILITATOR.has(err.reason)) throw err;
       throw new WalletError(RpcCode.Internal, 'facilitator_unavailable', reasonMessage('facilitator_unavailable'));
     }
   }
 
-  private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, input: OpenInput): Promise<SessionRecord> {
+  private async approveAndOpen(caller: PageCaller, { scheme, impl, chain }: Payable, asked: OpenInput, others: string[] = []): Promise<SessionRecord> {
+    let input = asked;
+    // The chain says why an address is unusable when it can (e.g. Stellar's muxed M… accounts).
+    const why = (v: string, role: AddressRole) => (chain.addressProblem?.(v, role) ? `: ${chain.addressProblem(v, role)}` : '');
     // A family may be stricter about who can be paid (Solana: a wallet key, not a PDA or a program).
-    if (!(chain.isRecipient ?? chain.isAddress)(input.recipient)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'recipient is not a valid address for this network.');
-    if (!chain.isAddress(input.asset)) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'asset is not a valid token address for this network.');
-    // ... and about amounts (SPL: u64): a cap or price the token cannot carry never reaches the window.
+    const payable = chain.isRecipient ? chain.isRecipient(input.recipient) : chain.isAddress(input.recipient, 'account');
+    if (!payable) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `recipient is not a valid address for this network${why(input.recipient, 'account')}.`);
+    if (!chain.isAddress(input.asset, 'token')) throw new WalletError(RpcCode.InvalidParams, 'invalid_params', `asset is not a valid token address for this network${why(input.asset, 'token')}.`);
+    // ... and about amounts (SPL: u64, Stellar: i128): a cap or price the token cannot carry never reaches the window.
     if (chain.maxAmount !== undefined && (input.cap > chain.maxAmount || (input.price ?? 0n) > chain.maxAmount)) {
       throw new WalletError(RpcCode.InvalidParams, 'invalid_params', 'The amount is larger than this token can hold.');
     }
@@ -229,6 +241,12 @@ export class Opening {
       return approvals.chooseWallet(promptId, wallets);
     });
     const proposal = await this.propose(caller, impl, ctx, input);
+    // The scheme's bounds on what is proposed: a bare 402's invented cap rises to the least the
+    // server accepts (the window shows it); no grant outlives what the scheme allows (a short permit).
+    if (proposal.minCap !== undefined && input.source === '402' && input.cap < proposal.minCap) input = { ...input, cap: proposal.minCap };
+    if (proposal.maxExpiresIn !== undefined && input.expiresIn > proposal.maxExpiresIn) input = { ...input, expiresIn: Math.max(60, Math.floor(proposal.maxExpiresIn)) };
+    // Only an allowance (approve or permit) is shared between sessions; a per-call scheme has none.
+    const onAllowance = () => (proposal.spender ? this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender) : Promise.resolve([]));
     const prompt: ApprovalPrompt = {
       id: promptId,
       origin: caller.origin,
@@ -236,7 +254,10 @@ export class Opening {
       network: input.network.id,
       networkLabel: networkLabel(input.network.id),
       scheme: scheme.id,
+      schemeLabel: scheme.label,
       schemeSummary: proposal.summary,
+      schemeWhy: others.length > 0 ? `Chosen because it asks you least; this API also accepts ${others.join(', ')}.` : 'The one way this API accepts that the wallet can pay.',
+      ask: proposal.ask ?? 'approve',
       asset: input.asset,
       // Site-controlled text (the token contract names itself) is shown cleaned and clamped.
       token: { ...input.token, symbol: siteText(input.token.symbol, 16) || '?', ...(input.token.name !== undefined ? { name: siteText(input.token.name, 64) } : {}) },
@@ -244,18 +265,24 @@ export class Opening {
       apiOrigins: input.apiOrigins,
       spender: proposal.spender,
       facilitatorUrl: proposal.facilitatorUrl,
-      facilitatorHost: new URL(proposal.facilitatorUrl).host,
+      facilitatorHost: proposal.facilitatorUrl ? new URL(proposal.facilitatorUrl).host : '',
       facilitatorStanding: facilitatorStanding(proposal.facilitatorUrl),
       cap: input.cap.toString(),
       expiresIn: input.expiresIn,
+      // Families whose approvals expire by chain height: the window shows which ledger the expiry maps to.
+      ...(proposal.expiryOnChain ? { expiryOnChain: proposal.expiryOnChain } : {}),
       perCallMax: input.perCallMax === null ? null : input.perCallMax.toString(),
+      ...(proposal.minCap !== undefined ? { minCap: proposal.minCap.toString() } : {}),
       ...(input.price !== undefined ? { price: input.price.toString() } : {}),
       ...(input.resource ? { resource: resourceView(input.resource) } : {}),
       existing: await this.sessionsOf(caller.origin),
-      sharedAllowance: (await this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender)).map((s) => ({ origin: s.origin, remaining: remainingOf(s).toString() })),
+      sharedAllowance: (await onAllowance()).map((s) => ({ origin: s.origin, remaining: remainingOf(s).toString() })),
       // Budgets (issue 15): the renewals that fit in the longest expiry the site asked for.
       renew: RENEW_CHOICES.filter((every) => minPeriodMs(every) < input.expiresIn * 1000),
     };
+    // A permit sets the spender's allowance: with other open sessions drawing on it, it would take
+    // their room away. Said before the window, not after the person approved.
+    if (prompt.ask === 'permit' && prompt.sharedAllowance.length > 0) throw new WalletError(RpcCode.ResourceUnavailable, 'spender_busy', reasonMessage('spender_busy'));
     const decision = await approvals.request(prompt, caller);
     // Our own window, but still clamp: the person may lower the terms, never raise them.
     const cap = BigInt(decision.cap);
@@ -280,10 +307,14 @@ export class Opening {
     }
 
     // Read again now: what the others still need may have changed while the person decided.
-    const others = (await this.deps.ledger.onAllowance(chain.family, input.network.id, input.asset, proposal.spender)).reduce((sum, s) => sum + remainingOf(s), 0n);
+    const sharing = await onAllowance();
+    const othersNeed = sharing.reduce((sum, s) => sum + remainingOf(s), 0n);
+    // Where an approve also sets the allowance's expiry (Stellar), it must outlast those sessions too.
+    const approveUntil = sharing.reduce((latest, s) => Math.max(latest, s.expiresAt), 0);
+    if (proposal.minCap !== undefined && cap < proposal.minCap) throw new WalletError(RpcCode.InvalidParams, 'invalid_decision', 'The approved cap is below what this API accepts.');
     let opened;
     try {
-      opened = await impl.open(ctx, input, proposal, { cap: totalCap, expiresIn, approveAmount: totalCap + others });
+      opened = await impl.open(ctx, input, proposal, { cap: totalCap, expiresIn, approveAmount: totalCap + othersNeed, ...(approveUntil > 0 ? { approveUntil } : {}) });
     } catch (e) {
       approvals.progress?.(promptId, 'failed', e instanceof Error ? e.message : undefined);
       throw e;

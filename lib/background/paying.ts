@@ -2,7 +2,7 @@ import { RpcCode, WalletError } from '../errors';
 import type { PayParams, PayResult, PrepayParams, ReportParams, ReportResult } from '../messaging/methods';
 import { reasonMessage, SERVER_REASON, type WalletReason } from '../messaging/reasons';
 import { routeKey } from '../messaging/route-key';
-import { knownScheme, payableOption, schemeOn, type Payable } from '../schemes/registry';
+import { byPreference, knownScheme, payableOption, refusalOf, schemeOn, type Payable } from '../schemes/registry';
 import type { Ledger, DeclineReason, PaymentTerms, ReserveOutcome } from '../sessions/ledger';
 import { termsMismatch } from '../sessions/ledger';
 import type { WalletDb } from '../sessions/db';
@@ -26,6 +26,8 @@ export interface PayingDeps {
   promptOn402?: () => Promise<boolean>;
   /** Pre-emptive payment on routes already paid (the person can turn it off). */
   preemptive?: () => Promise<boolean>;
+  /** Schemes that ask the wallet on every call (`exact`) are paid unless the person turned them off. */
+  perCallSignatures?: () => Promise<boolean>;
   /** Where known routes survive a worker restart (session storage in the extension). */
   routeStore?: { load(): Promise<StoredRoute[]>; save(routes: StoredRoute[]): void };
   /** Where paid sends were redirected (the browser's account; absent: no redirect is followed). */
@@ -118,6 +120,11 @@ export class Paying {
     const route = key ? (await this.knownRoutes()).get(caller.origin, key) : undefined;
     if (!key || !route || (this.deps.preemptive && !(await this.deps.preemptive())) || (this.deps.preemptiveFor && !(await this.deps.preemptiveFor(caller.origin)))) return decline('no_route');
     const { option, parsed } = route;
+    // A scheme that asks the wallet per call, turned off since the route was learnt: not pre-paid either.
+    if (payableOption(option)?.scheme.signsPerCall && this.deps.perCallSignatures && !(await this.deps.perCallSignatures())) {
+      (await this.knownRoutes()).forget(caller.origin, key);
+      return decline('no_route');
+    }
     const outcome = await this.reserveOption(caller, option, p.url, p.method, p.attemptId);
     if (!outcome) return decline('storage_error');
     if (!outcome.ok) {
@@ -133,24 +140,36 @@ export class Paying {
     if (!parsed.ok) return { ...decline(parsed.error), ...(parsed.detail ? { detail: parsed.detail } : {}) };
     const offered = parsed.value.accepts.filter((o) => knownScheme(o.scheme));
     if (offered.length === 0) return decline('unsupported_scheme');
-    const payable = offered.flatMap((o) => {
-      const by = payableOption(o);
-      return by ? [{ option: o, by }] : [];
-    });
-    if (payable.length === 0) return decline('unsupported_network');
+    // The scheme that asks the person least comes first: for an open session to pay, and for the
+    // one to open (docs/architecture.md §2.7).
+    let payable = byPreference(
+      offered.flatMap((o) => {
+        const by = payableOption(o);
+        return by ? [{ option: o, by }] : [];
+      }),
+    );
+    if (payable.some((x) => x.by.scheme.signsPerCall) && this.deps.perCallSignatures && !(await this.deps.perCallSignatures())) {
+      payable = payable.filter((x) => !x.by.scheme.signsPerCall);
+      if (payable.length === 0) return decline('per_call_off');
+    }
+    // A scheme that knows the entry but will not pay it says why (e.g. `exact` through Permit2).
+    if (payable.length === 0) return decline(offered.map(refusalOf).find((r) => r !== null) ?? 'unsupported_network');
 
     const first = await this.tryReserve(caller, parsed.value, payable, p);
     if (first.pay) return first;
     // A session its facilitator forgot (it lost its database) is no session: offer a new one.
     const forgotten = first.reason === 'session_inactive' && first.session?.status === 'failed' && first.session.statusReason === 'session_not_found';
-    if (first.reason !== 'no_session' && !forgotten) return first;
+    // No session of this origin pays this scheme at all (none, or only other schemes'): offer one.
+    if (first.reason !== 'no_session' && first.reason !== 'scheme_mismatch' && !forgotten) return first;
 
     // A bare 402 and no session yet: offer one, pre-filled from the 402.
     const openable = payable.map((x) => ({ ...x, facilitatorUrl: x.by.impl.facilitatorOf(x.option) })).find((x) => x.facilitatorUrl !== null);
     if (!openable) return decline('no_facilitator');
     if (this.deps.promptOn402 && !(await this.deps.promptOn402())) return first;
     try {
-      await this.deps.opening.openFrom402(caller, parsed.value, openable.option, openable.by, openable.facilitatorUrl!, p.url);
+      // The window says which scheme and why: the others this API would also take.
+      const others = [...new Set(payable.filter((x) => x.by.scheme !== openable.by.scheme).map((x) => x.by.scheme.label))];
+      await this.deps.opening.openFrom402(caller, parsed.value, openable.option, openable.by, openable.facilitatorUrl!, p.url, others);
     } catch (e) {
       const err = e instanceof WalletError ? e : null;
       return decline(err?.reason ?? 'internal_error', err?.message);
@@ -280,15 +299,30 @@ export class Paying {
     const settle = decodePaymentResponse(p.paymentResponse);
     const paidFor = this.inFlight.get(payment.id);
     this.inFlight.delete(payment.id);
-    if (p.status >= 200 && p.status < 400 && !settle.ok) {
+    const current = await this.deps.db.sessions.get(payment.sessionId);
+    // A scheme whose answers do not follow the standard rule reads them itself (daydreams `upto`:
+    // success is `x-upto-session-id`, refusals are JSON bodies without PAYMENT-REQUIRED).
+    const verdict = current
+      ? schemeOn(current.scheme, current.family)?.impl.classify?.(current, { status: p.status, paymentResponse: p.paymentResponse ?? null, paymentRequired: p.paymentRequired ?? null, body: p.body ?? null, uptoSessionId: p.uptoSessionId ?? null })
+      : undefined;
+    if (verdict?.outcome === 'retry') {
+      // Nothing was counted yet: the reservation stands, and the page sends the same payment again
+      // after the wait, reporting on this attempt again (a page that never does leaves a stale
+      // reservation, reconciled like any other).
+      await ledger.note(payment.id, verdict.reason);
+      if (paidFor) this.inFlight.set(payment.id, paidFor);
+      return { outcome: 'retry', reason: verdict.reason, message: reasonMessage(verdict.reason), after: verdict.afterMs };
+    }
+    const served = verdict?.outcome === 'settled' || (verdict === undefined && p.status >= 200 && p.status < 400 && settle.ok && settle.value.success);
+    if (verdict === undefined && p.status >= 200 && p.status < 400 && !settle.ok) {
       // Served, but no settlement receipt: the server may not have charged (or may not say so).
       // Not counted until the facilitator's own figure says it settled.
       await ledger.note(payment.id, 'unconfirmed');
       this.deps.reconcileSoon(payment.sessionId);
       return { outcome: 'unknown', reason: 'unconfirmed', message: reasonMessage('unconfirmed') };
     }
-    if (p.status >= 200 && p.status < 400 && settle.ok && settle.value.success) {
-      const tx = settle.value.transaction;
+    if (served) {
+      const tx = settle.ok ? settle.value.transaction : '';
       const done = await ledger.commit(payment.id, tx ? { txHash: tx } : {});
       const session = done?.session ?? (await this.deps.db.sessions.get(payment.sessionId));
       if (done) this.deps.notify?.(done.session);
@@ -302,13 +336,14 @@ export class Paying {
     // Refused: a pre-emptive route is stale (price or session changed); the next 402 re-learns it.
     if (paidFor) (await this.knownRoutes()).forget(caller.origin, paidFor.key);
     let reason: string = `http_${p.status}`;
-    if (settle.ok && !settle.value.success) reason = settle.value.errorReason ?? 'settlement_failed';
+    if (verdict?.outcome === 'refused') reason = verdict.reason;
+    else if (settle.ok && !settle.value.success) reason = settle.value.errorReason ?? 'settlement_failed';
     else {
-      const again = parsePaymentRequired({ paymentRequired: p.paymentRequired });
+      // v2 says why in PAYMENT-REQUIRED; v1 in the 402 body's `error` (invalid_exact_evm_…).
+      const again = parsePaymentRequired({ paymentRequired: p.paymentRequired, body: p.body });
       if (again.ok && again.value.error) reason = again.value.error;
     }
     if (!SERVER_REASON.test(reason)) reason = 'payment_refused';
-    const current = await this.deps.db.sessions.get(payment.sessionId);
     const statusChange = current ? schemeOn(current.scheme, current.family)?.impl.statusFor(reason) : undefined;
     const done = await ledger.release(payment.id, reason, statusChange);
     if (done) this.deps.notify?.(done.session);

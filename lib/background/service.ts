@@ -45,6 +45,8 @@ export interface WalletServiceDeps {
   callsPerDefaultCap?: number;
   /** Pre-emptive payment on routes already paid (the person can turn it off). */
   preemptive?: () => Promise<boolean>;
+  /** Pay schemes that ask the wallet for a signature on every call (`exact`); the person can turn it off. */
+  perCallSignatures?: () => Promise<boolean>;
   /** Where known routes survive a worker restart (session storage in the extension). */
   routeStore?: { load(): Promise<StoredRoute[]>; save(routes: StoredRoute[]): void };
   /** Waits between `POST /sessions` attempts after the wallet's approve landed. */
@@ -177,6 +179,7 @@ export class WalletService {
       notify,
       promptOn402: deps.promptOn402,
       preemptive: deps.preemptive,
+      ...(deps.perCallSignatures ? { perCallSignatures: deps.perCallSignatures } : {}),
       routeStore: deps.routeStore,
       reconcile: (id) => this.upkeep.reconcileSession(id),
       reconcileSoon: (id) => this.upkeep.reconcileSoon(id),

@@ -55,12 +55,6 @@ export function uiHandlers(deps: UiDeps): UiHandlers {
       const r = await service.topUps.apply(p.id, { ...(p.cap ? { cap: BigInt(p.cap) } : {}), ...(p.extendBy ? { extendBy: p.extendBy } : {}) });
       return { session: toPublicView(r.session), ...(r.approvalTx ? { approvalTx: r.approvalTx } : {}), ...(r.allowance ? { allowance: r.allowance } : {}) };
     },
-    'session.lower': async (p) => {
-      const s = await service.db.sessions.get(p.id);
-      // A live session is ended with `session.end { revoke }`: lowering under it would stop its payments unannounced.
-      if (!s || s.status === 'active' || s.status === 'paused' || s.status === 'pending') throw new WalletError(RpcCode.InvalidParams, 'session_inactive', 'End the session first (End and lower the allowance).');
-      return service.allowances.lower(p.id);
-    },
     'site.set': (p) => service.sites.set(p.origin, { ...(p.mode ? { mode: p.mode } : {}), ...(p.perCallMax !== undefined ? { perCallMax: p.perCallMax } : {}) }),
     'settings.get': () => deps.settings(),
     'settings.set': (p) => deps.updateSettings(p),

@@ -52,15 +52,20 @@ export interface ChainNetworks {
  * background.
  */
 export interface ChainAdapter extends ChainNetworks {
-  /** Is this a well-formed account or token address on this family? */
-  isAddress(value: string): boolean;
+  /**
+   * Is this a well-formed account or token address on this family? `role` narrows it where the
+   * family tells the two apart by form (Stellar: G… accounts, C… contracts); others ignore it.
+   */
+  isAddress(value: string, role?: AddressRole): boolean;
+  /** Why a value is not a usable address here (e.g. "muxed accounts (M…) are not supported"), for messages; null when it is one. */
+  addressProblem?(value: string, role?: AddressRole): string | null;
   /**
    * Can this address be paid (a session's recipient)? Stricter than `isAddress` where a well-formed
    * address may still be one nobody spends from (Solana: program-derived addresses and programs).
    * Absent: any address.
    */
   isRecipient?(value: string): boolean;
-  /** The largest amount this family's tokens can carry (SPL: u64); absent when unbounded in practice. */
+  /** The largest amount this family's tokens can carry (SPL: u64; Stellar: i128); absent when unbounded in practice. */
   readonly maxAmount?: bigint;
   readToken(rpcUrl: string, asset: string): Promise<TokenInfo>;
   readAllowance(rpcUrl: string, asset: string, owner: string, spender: string): Promise<bigint>;
@@ -81,13 +86,21 @@ export interface ChainAdapter extends ChainNetworks {
   readonly signer: { file: string; entry: string };
 }
 
+/** What an address is for: a payer or recipient account, or a token. */
+export type AddressRole = 'account' | 'token';
+
 export interface ApproveInput {
   network: NetworkInfo;
   asset: string;
   spender: string;
   amount: bigint;
-  /** Unix seconds: families whose approvals expire on chain use it. */
+  /** Unix seconds. */
   expiresAt: number;
+  /**
+   * The chain height (block or ledger) the approval lasts through, for families whose approvals
+   * expire on chain by height (Stellar's `expiration_ledger`); the scheme reads the chain for it.
+   */
+  expiresAtHeight?: number;
   /**
    * The session this approve opens, for families whose wallet signs the session's terms together
    * with the approve (Solana: the auth message of docs/protocol.md §5.3). `cap` is the session's own

@@ -70,11 +70,11 @@ export function openChannel(n: Natives, win: Window, timeoutMs = 10 * 60_000): C
     request(method, params) {
       const id = `${++counter}`;
       if (!ready) {
-        return Promise.resolve(n.jsonStringify({ id, error: { code: 4900, reason: 'extension_unavailable', message: 'The wallet extension is not connected to this page; reload the page.' } }));
+        return Promise.resolve(n.jsonStringify({ id, error: { code: 4900, reason: 'extension_unavailable', message: 'Extension not connected; reload the page.' } }));
       }
       return new Promise<string>((resolve) => {
         const timer = n.setTimeout(() => {
-          if (waiting.delete(id)) resolve(n.jsonStringify({ id, error: { code: -32603, reason: 'extension_timeout', message: 'The wallet extension did not answer.' } }));
+          if (waiting.delete(id)) resolve(n.jsonStringify({ id, error: { code: -32603, reason: 'extension_timeout', message: 'Extension did not answer.' } }));
         }, timeoutMs);
         waiting.set(id, (raw) => {
           clearTimeout(timer);

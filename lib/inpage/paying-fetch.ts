@@ -32,6 +32,7 @@ interface Reply {
   transaction?: unknown;
   location?: unknown;
   method?: unknown;
+  after?: unknown;
 }
 
 /** Redirect hops a paid request may follow (same origin, approved ones only). */
@@ -49,6 +50,9 @@ function secretsOf(decision: Reply): string[] {
   }
   return out;
 }
+
+/** Does the response say it is JSON? */
+const isJson = (n: Natives, h: Headers) => /json/i.test(n.headersGet(h, 'content-type') ?? '');
 
 function clip(value: string | null, max: number): string | null {
   // One past the limit, so the background's codec names the problem instead of a schema error.
@@ -120,19 +124,44 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
     if (decision && decision.pay === true && decision.header) return decision;
     const err = reply.error;
     // No answer at all: a reservation may exist that we will never use. Free it.
-    if (!decision && workerGone(err?.reason)) void report({ attemptId, sent: false, status: 0, paymentResponse: null, paymentRequired: null });
+    if (!decision && workerGone(err?.reason)) void report({ attemptId, sent: false, status: 0 });
     if (!quiet) {
       if (decision) fail(url, verb, String(decision.reason), String(decision.message), decision.session);
-      else fail(url, verb, String(err?.reason ?? 'extension_error'), String(err?.message ?? 'The wallet extension failed.'));
+      else fail(url, verb, String(err?.reason ?? 'extension_error'), String(err?.message ?? 'Extension failed.'));
     }
     return null;
   }
+
+  /** Report a paid send's answer; resolves with the background's verdict. */
+  const verdict = async (attemptId: string, res: Response): Promise<Reply | undefined> => {
+    const headers = n.responseHeaders(res);
+    const status = n.responseStatus(res);
+    const required = n.headersGet(headers, 'payment-required');
+    let body: string | null = null;
+    try {
+      // A refusal without PAYMENT-REQUIRED may say why in a JSON body (daydreams `upto`'s limits);
+      // cloned before the first await, so before the page can read the body.
+      if (status > 399 && required === null && isJson(n, headers)) body = clip(await n.responseText(n.responseClone(res)), MAX_V1_BODY);
+    } catch {
+      // Unreadable: report without it.
+    }
+    const raw = await report({
+      attemptId,
+      sent: true,
+      status,
+      paymentResponse: clip(n.headersGet(headers, 'payment-response') ?? n.headersGet(headers, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),
+      paymentRequired: clip(required, MAX_PAYMENT_REQUIRED_HEADER),
+      body,
+      uptoSessionId: n.headersGet(headers, 'x-upto-session-id'),
+    });
+    return (n.parseInert(raw) as Reply).result;
+  };
 
   /** Send `base` with the reserved header and report what came back. Returns the raw response. */
   async function sendPaid(base: Request, decision: Reply, url: string, verb: string, quiet: boolean): Promise<Response> {
     const attemptId = String(decision.attemptId);
     if (n.requestSignal(base).aborted) {
-      void report({ attemptId, sent: false, status: 0, paymentResponse: null, paymentRequired: null });
+      void report({ attemptId, sent: false, status: 0 });
       throw new DOMException('The operation was aborted.', 'AbortError');
     }
     const record = n.inert() as Record<string, string>;
@@ -149,6 +178,7 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
     init.redirect = 'manual';
     let target = base;
     let res: Response;
+    let done: Promise<Reply | undefined>;
     for (let hop = 0; ; hop++) {
       const spare = hop < MAX_REDIRECTS ? n.requestClone(target) : null;
       try {
@@ -156,13 +186,22 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
       } catch (error) {
         // Unknown whether it reached the server: the background keeps the reservation and asks the
         // facilitator later. The page sees the same network error a plain fetch would give.
-        void report({ attemptId, sent: true, status: 0, paymentResponse: null, paymentRequired: null });
+        void report({ attemptId, sent: true, status: 0 });
         throw error;
       }
-      if (n.responseType(res) !== 'opaqueredirect') break;
-      const next = (n.parseInert(await report({ attemptId, sent: true, status: 0, redirected: true, url: n.requestUrl(target), paymentResponse: null, paymentRequired: null })) as Reply).result;
+      if (n.responseType(res) !== 'opaqueredirect') {
+        done = verdict(attemptId, res);
+        // A 409 the background calls a retry (daydreams: a batch is settling): nothing was counted and
+        // the reservation stands; the same payment goes again after the wait.
+        const r = spare && n.responseStatus(res) === 409 ? await done : null;
+        if (r?.outcome !== 'retry') break;
+        await new Promise((ok) => n.setTimeout(ok, Number(r.after)));
+        target = spare!;
+        continue;
+      }
+      const next = (n.parseInert(await report({ attemptId, sent: true, status: 0, redirected: true, url: n.requestUrl(target) })) as Reply).result;
       if (!spare || next?.outcome !== 'redirect' || typeof next.location !== 'string') {
-        if (!quiet) fail(url, verb, String(next?.reason ?? 'redirect_refused'), String(next?.message ?? 'The paid request was redirected; the payment was not sent on.'));
+        if (!quiet) fail(url, verb, String(next?.reason ?? 'redirect_refused'), String(next?.message ?? 'Redirect not followed.'));
         throw new TypeError('Failed to fetch');
       }
       // Same origin, approved: send the same payment on, the way the browser would have followed it.
@@ -175,15 +214,7 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
       if (follow.method !== 'GET' && follow.method !== 'HEAD') follow.body = await n.requestArrayBuffer(spare);
       target = new n.Request(next.location, follow as RequestInit);
     }
-    const headers = n.responseHeaders(res);
-    void report({
-      attemptId,
-      sent: true,
-      status: n.responseStatus(res),
-      paymentResponse: clip(n.headersGet(headers, 'payment-response') ?? n.headersGet(headers, 'x-payment-response'), MAX_PAYMENT_RESPONSE_HEADER),
-      paymentRequired: clip(n.headersGet(headers, 'payment-required'), MAX_PAYMENT_REQUIRED_HEADER),
-    }).then((raw) => {
-      const r = (n.parseInert(raw) as Reply).result;
+    void done.then((r) => {
       if (!r) return;
       if (r.outcome === 'settled') {
         if (typeof r.route === 'string') knownRoutes.add(r.route);
@@ -233,11 +264,11 @@ export function createPaying({ n, channel, emit }: PayingFetchDeps): Paying {
     let body: string | null = null;
     // v1 keeps its requirements in a JSON body. Read it even beside a v2 header: a body that
     // disagrees with the header must stop the payment, not be ignored.
-    if (/json/i.test(n.headersGet(resHeaders, 'content-type') ?? '')) {
+    if (isJson(n, resHeaders)) {
       try {
         body = await n.responseText(n.responseClone(response));
       } catch {
-        body = null;
+        // Unreadable: as if there were none.
       }
       // Beside a header the body always goes (the background parses it, so a disguised v1 claim
       // cannot slip past as text); alone, only a body that names x402 at all.

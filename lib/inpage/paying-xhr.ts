@@ -122,6 +122,7 @@ export function installPayingXhr(win: XhrWindow, n: Natives, paying: Paying): vo
     if (s.gen === gen) emit(x, s, 'loadend');
   };
 
+  const json = (x: XMLHttpRequest) => n.stringIncludes(lower(nHeader(x, 'content-type') ?? ''), 'json');
   const holdable = (x: XMLHttpRequest, s: State) =>
     s.async &&
     !s.carried &&
@@ -129,7 +130,7 @@ export function installPayingXhr(win: XhrWindow, n: Natives, paying: Paying): vo
     nStatus(x) === 402 &&
     n.hasOwn(TYPES, nType(x)) &&
     !(Doc && s.body instanceof Doc) &&
-    (nHeader(x, 'payment-required') !== null || n.stringIncludes(lower(nHeader(x, 'content-type') ?? ''), 'json'));
+    (nHeader(x, 'payment-required') !== null || json(x));
 
   function onNative(x: XMLHttpRequest, s: State, e: Event, type: string): void {
     if (s.emitting) return;
@@ -155,7 +156,7 @@ export function installPayingXhr(win: XhrWindow, n: Natives, paying: Paying): vo
       const url = nUrl(x);
       const paymentRequired = nHeader(x, 'payment-required');
       let body: string | null = null;
-      if (n.stringIncludes(lower(nHeader(x, 'content-type') ?? ''), 'json')) {
+      if (json(x)) {
         const r = nResp(x);
         body = type === 'json' ? n.jsonStringify(r) : type === '' || type === 'text' ? nText(x) : await n.responseText(new n.Response(r as Blob));
         if (paymentRequired === null && !n.stringIncludes(body ?? '', 'x402Version')) body = null;
@@ -321,7 +322,7 @@ export function installPayingXhr(win: XhrWindow, n: Natives, paying: Paying): vo
   }
   // The fields a paid (or held) response answers; TypeScript declares them as data properties, so
   // they are defined here, as the accessors they are on the native prototype.
-  const shadow = (k: keyof View, name: string) => {
+  const shadow = (k: keyof View, name: string = k) => {
     const native = get(P, name);
     n.defineProperty(PayingXMLHttpRequest.prototype, name, {
       configurable: true,
@@ -332,11 +333,11 @@ export function installPayingXhr(win: XhrWindow, n: Natives, paying: Paying): vo
       },
     });
   };
-  shadow('readyState', 'readyState');
-  shadow('status', 'status');
-  shadow('statusText', 'statusText');
+  shadow('readyState');
+  shadow('status');
+  shadow('statusText');
   shadow('url', 'responseURL');
-  shadow('response', 'response');
+  shadow('response');
   shadow('text', 'responseText');
   n.defineProperty(PayingXMLHttpRequest, 'name', { value: 'XMLHttpRequest' });
   (win as { XMLHttpRequest: unknown }).XMLHttpRequest = PayingXMLHttpRequest;

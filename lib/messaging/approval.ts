@@ -1,5 +1,5 @@
 import type { FacilitatorStanding } from '../facilitator/known';
-import type { TokenView } from '../schemes/types';
+import type { ExpiryOnChain, TokenView } from '../schemes/types';
 import type { RenewEvery } from '../sessions/period';
 import type { PublicSessionView } from '../sessions/types';
 
@@ -15,7 +15,12 @@ export interface ApprovalPrompt {
   networkLabel: string;
   /** The x402 scheme the session pays with, and what the person's signature allows under it. */
   scheme: string;
+  /** How the window names it, and why it was chosen among what the API offered. */
+  schemeLabel?: string;
   schemeSummary: string;
+  schemeWhy?: string;
+  /** What the wallet is asked: one `approve` transaction, one permit signature (no gas), or a signature per paid call. */
+  ask?: 'approve' | 'permit' | 'per-call';
   asset: string;
   token: TokenView;
   recipient: string;
@@ -29,7 +34,14 @@ export interface ApprovalPrompt {
   /** Proposed cap and expiry, base units / seconds: the maximum the person can approve. */
   cap: string;
   expiresIn: number;
+  /**
+   * For families whose approvals expire by chain height: the height now and its pace, so the
+   * window can show which ledger (block) the chosen expiry maps to. Absent elsewhere.
+   */
+  expiryOnChain?: ExpiryOnChain;
   perCallMax: string | null;
+  /** The least cap the API accepts (base units), when it says: the window refuses to go below it. */
+  minCap?: string;
   /** Price per call from the 402 that triggered this, base units. */
   price?: string;
   resource?: { url: string; description?: string; serviceName?: string; iconUrl?: string };

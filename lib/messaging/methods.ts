@@ -89,8 +89,13 @@ export const ReportParams = z.strictObject({
   sent: z.boolean(),
   /** HTTP status of the paid send; 0 when it failed at the network level (or was not sent). */
   status: z.int().min(0).max(999),
-  paymentResponse: clipped(MAX_PAYMENT_RESPONSE_HEADER),
-  paymentRequired: clipped(MAX_PAYMENT_REQUIRED_HEADER),
+  /** Absent = null (the page script leaves them out when it has none: it is short of bytes). */
+  paymentResponse: clipped(MAX_PAYMENT_RESPONSE_HEADER).optional(),
+  paymentRequired: clipped(MAX_PAYMENT_REQUIRED_HEADER).optional(),
+  /** The JSON body of a refused paid send that carried no PAYMENT-REQUIRED (daydreams `upto` limit signals). */
+  body: clipped(MAX_V1_BODY).optional(),
+  /** The `x-upto-session-id` header of the paid response (daydreams `upto`'s receipt: it sends no PAYMENT-RESPONSE). */
+  uptoSessionId: z.string().max(128).nullable().optional(),
   /** The paid send came back as a redirect (not followed): may it go on, and where? */
   redirected: z.literal(true).optional(),
   /** The URL of that send (the request, or an earlier hop). */
@@ -107,6 +112,8 @@ export type ReportResult =
   | { outcome: 'settled'; transaction?: string; amount: string; session: PublicSessionView; route?: string }
   | { outcome: 'failed'; reason: string; message: string; session?: PublicSessionView }
   | { outcome: 'unknown'; reason: string; message: string }
+  /** Nothing was counted and the server asks for the same call again: send the same payment after `after` ms, and report on this attempt again (daydreams `settling_in_progress`). */
+  | { outcome: 'retry'; reason: string; message: string; after: number }
   /** Follow the redirect with the same payment: same origin, approved. */
   | { outcome: 'redirect'; location: string; method: string };
 
@@ -169,7 +176,6 @@ export const UI_METHODS = {
   'session.topUpInfo': { params: z.strictObject({ id: publicId }) },
   'session.topUp': { params: z.strictObject({ id: publicId, cap: z.string().regex(/^[1-9][0-9]{0,77}$/).optional(), extendBy: z.int().min(0).max(30 * 24 * 3600).optional() }) },
   /** Lower the allowance of a session that already ended (to what the other open sessions need). */
-  'session.lower': { params: z.strictObject({ id: publicId }) },
   /** Per-site control: "never ask", "always ask" or the default; a per-call ceiling for new sessions (token units; null removes it). */
   'site.set': {
     params: z.strictObject({
@@ -202,7 +208,6 @@ export interface UiResults {
   'payment.confirm': boolean;
   'session.topUpInfo': TopUpSupport;
   'session.topUp': { session: PublicSessionView; approvalTx?: string; allowance?: string };
-  'session.lower': { txHash: string; allowance: string };
   'site.set': SiteRule | null;
   'settings.get': Settings;
   'settings.set': Settings;

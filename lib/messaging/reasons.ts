@@ -67,14 +67,29 @@ export const REASONS = {
   spender_mismatch: 'The 402 names a different spender than the one approved.',
   token_unreadable: 'The token could not be read from the chain.',
   no_wallet: 'No browser wallet was found on this page.',
+  wallet_locked: 'The wallet is locked or did not share an account with this page.',
+  wrong_network: 'The wallet is on another network than the session.',
+  wallet_timeout: 'The wallet did not answer in time.',
   wallet_error: 'The wallet could not complete the request.',
   approve_reverted: 'The approval transaction reverted.',
+  approve_failed: 'The approval transaction could not be prepared, sent or confirmed.',
   approval_not_verified: 'The chain does not show the approval that was asked for; nothing was stored.',
   document_gone: 'The page that asked is gone (it navigated or closed); nothing was signed.',
   unsupported_request: 'The wallet signer does not know this request.',
   choose_wallet: 'Several wallets are installed on this page; the person has to choose one.',
-  wallet_timeout: 'The wallet did not answer in time.',
   rpc_unreachable: "The chain's RPC could not be read; check the RPC setting for this network.",
+  // Schemes that sign: exact (a signature per call) and upto (one permit).
+  permit2_unsupported: 'This API asks for an exact payment through Permit2 (a token approval to the Permit2 contract, then a signature per call); the wallet does not pay that yet.',
+  coinbase_upto: "This API asks for Coinbase's upto (a Permit2 signature per request); the wallet pays only the upto that reuses one permit.",
+  missing_eip712_domain: 'The 402 does not say which token signature domain to use (extra.name / extra.version).',
+  domain_mismatch: "The 402 names a token signature domain (name, version) that is not the token's own; nothing was signed.",
+  authorization_expired: 'The signature would expire before the server could use it; nothing was paid.',
+  spender_busy: "Another open session draws on this facilitator's allowance, and a new permit would replace it; end that session first.",
+  per_call_off: "Paying APIs that need a wallet signature per call (exact) is turned off in the wallet's options.",
+  cap_exhausted: "The server says the permit's cap is used up; a new one needs your approval.",
+  session_closed: "The server closed the permit's session (spent, or near its deadline); a new one needs your approval.",
+  settling_in_progress: 'The server is settling a batch of calls; the wallet retried, and it was still busy.',
+  invalid_payload: 'The server refused the permit as malformed; the session is ended.',
   // Requests from pages and extension pages.
   invalid_request: 'Malformed request.',
   invalid_params: 'Invalid parameters.',
@@ -90,6 +105,25 @@ export const REASONS = {
 } as const satisfies Record<string, string>;
 
 export type WalletReason = keyof typeof REASONS;
+
+/**
+ * The EIP-1193 code a page gets for a signer chunk's reason. The chunk runs in the page's world, so
+ * the background derives the code from the (checked) reason rather than taking the chunk's number.
+ */
+const SIGNER_REASON_CODES: Partial<Record<WalletReason, number>> = {
+  user_rejected: 4001,
+  // Declined access and a locked wallet look the same from a page: the person did not grant it.
+  wallet_locked: 4001,
+  no_wallet: 4900,
+  document_gone: 4900,
+  wrong_network: 4901,
+  unsupported_request: 4200,
+  invalid_request: -32602,
+};
+
+export function signerReasonCode(reason: WalletReason): number | undefined {
+  return Object.prototype.hasOwnProperty.call(SIGNER_REASON_CODES, reason) ? SIGNER_REASON_CODES[reason] : undefined;
+}
 
 export function isWalletReason(value: unknown): value is WalletReason {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(REASONS, value);

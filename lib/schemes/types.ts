@@ -1,4 +1,5 @@
 import type { ChainAdapter, NetworkInfo, TokenInfo, WalletRequest, WalletResult } from '../chains/types';
+import type { WalletReason } from '../messaging/reasons';
 import type { FacilitatorClient } from '../facilitator/client';
 import type { SessionRecord, SessionStatus } from '../sessions/types';
 import type { PaymentOption } from '../x402/codec';
@@ -10,6 +11,13 @@ import type { ResourceInfo } from '../x402/schema';
  * core never compares a scheme id: it asks the registry, and treats a session row's `grant` as
  * opaque.
  */
+
+/** A chain-height clock for the window: `current` now, about `secondsPerUnit` seconds per `unit` ("ledger"). */
+export interface ExpiryOnChain {
+  unit: string;
+  current: number;
+  secondsPerUnit: number;
+}
 
 /** A token as the approval window shows it. */
 export interface TokenView extends TokenInfo {
@@ -66,9 +74,40 @@ export interface Proposal {
   facilitatorUrl: string;
   /** One sentence for the window: what the person's signature allows. */
   summary: string;
+  /** Where the approval's end sits on chain, for families whose approvals expire by height (Stellar ledgers). */
+  expiryOnChain?: ExpiryOnChain;
   /** Scheme-private state carried from proposal to opening (never shown, never stored). */
   state: Readonly<Record<string, unknown>>;
+  /**
+   * What the wallet will be asked, so the window says it in words: one on-chain `approve` (the
+   * default), one permit signature (no gas), or one signature per paid call (nothing at opening).
+   */
+  ask?: WalletAsk;
+  /** The least cap the server accepts (daydreams `upto`: `extra.maxAmountRequired`); the window proposes at least this. */
+  minCap?: bigint;
+  /** The longest the scheme lets the grant live (a short permit deadline): the window offers no longer. */
+  maxExpiresIn?: number;
 }
+
+export type WalletAsk = 'approve' | 'permit' | 'per-call';
+
+/** A paid call's answer, as the page reported it (all of it untrusted). */
+export interface PaidAnswer {
+  status: number;
+  paymentResponse: string | null;
+  paymentRequired: string | null;
+  /** The JSON body of a refusal that carried no PAYMENT-REQUIRED (clipped), else null. */
+  body: string | null;
+  /** The `x-upto-session-id` response header (daydreams `upto`'s only receipt), else null. */
+  uptoSessionId: string | null;
+}
+
+/** What a scheme makes of a paid call's answer when the standard rule (2xx + PAYMENT-RESPONSE) does not fit it. */
+export type PaidVerdict =
+  | { outcome: 'settled' }
+  | { outcome: 'refused'; reason: string }
+  /** Nothing was counted; the reservation stands and the same payment goes again after `afterMs` (daydreams `settling_in_progress`). */
+  | { outcome: 'retry'; reason: string; afterMs: number };
 
 export interface Decision {
   cap: bigint;
@@ -78,6 +117,11 @@ export interface Decision {
    * same spender and token (an approve replaces the allowance, it does not add to it).
    */
   approveAmount: bigint;
+  /**
+   * Unix seconds: the latest end among those other sessions. Where an approve also sets when the
+   * allowance expires (Stellar), it must last that long too.
+   */
+  approveUntil?: number;
 }
 
 /** A grant the facilitator accepted, or one approved on chain whose registration must wait. */
@@ -117,7 +161,10 @@ export interface SchemeTopUp {
 export interface SchemeOnChain {
   /** Does this 402 entry carry what this scheme needs here? (Terms are the core's business.) */
   accepts(option: PaymentOption): boolean;
-  /** The facilitator a bare 402 names, to open a session from it; null when it names none usable. */
+  /**
+   * The facilitator a bare 402 names, to open a session from it; null when it names none usable;
+   * '' when the scheme needs none of its own (`exact`: the resource server settles through its own).
+   */
   facilitatorOf(option: PaymentOption): string | null;
   /**
    * May this stored session pay this 402 entry, beyond its terms? A grant goes only to its own
@@ -140,6 +187,15 @@ export interface SchemeOnChain {
   resume?(ctx: SchemeContext, session: SessionRecord): Promise<Resumed>;
   /** A server's refusal reason that ends or changes the session. */
   statusFor(reason: string): SessionStatus | undefined;
+  /**
+   * A 402 entry of this scheme that `accepts` refuses for a reason worth telling the page (e.g.
+   * `exact` through Permit2, Coinbase's `upto`): that reason, else null.
+   */
+  refusal?(option: PaymentOption): WalletReason | null;
+  /** Whether a dapp's `requestSession` can open it (false: only a 402 carries the terms it needs). Default true. */
+  opensFromDapp?: boolean;
+  /** Read a paid call's answer; undefined: the standard rule decides. */
+  classify?(session: SessionRecord, answer: PaidAnswer): PaidVerdict | undefined;
   /** Budgets (issue 15): top-up of a stored session, where the scheme and its facilitator can. */
   topUp?: SchemeTopUp;
 }
@@ -149,6 +205,8 @@ export interface SchemePlugin {
   /** What the window calls it, and why the wallet prefers it: lower asks the person less often. */
   readonly label: string;
   readonly preference: number;
+  /** Asks the person's wallet for a signature on every paid call: the options page can turn such schemes off. */
+  readonly signsPerCall?: boolean;
   /** Implementations by chain family. */
   readonly chains: Readonly<Record<string, SchemeOnChain>>;
 }

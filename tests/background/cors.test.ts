@@ -20,7 +20,7 @@ describe('the x402 header rules (declarativeNetRequest)', () => {
     const [expose, allow] = exposureRules(true);
     expect(expose).toMatchObject({
       condition: { resourceTypes: ['xmlhttprequest'], excludedRequestMethods: ['options'], responseHeaders: [{ header: 'access-control-allow-origin' }] },
-      action: { type: 'modifyHeaders', responseHeaders: [{ header: 'Access-Control-Expose-Headers', operation: 'append', value: 'PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE' }] },
+      action: { type: 'modifyHeaders', responseHeaders: [{ header: 'Access-Control-Expose-Headers', operation: 'append', value: 'PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE, X-UPTO-SESSION-ID' }] },
     });
     expect(allow).toMatchObject({
       condition: { resourceTypes: ['xmlhttprequest'], requestMethods: ['options'], responseHeaders: [{ header: 'access-control-allow-origin' }] },

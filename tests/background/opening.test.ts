@@ -81,8 +81,23 @@ describe('opening: what the window is asked, and what is refused first', () => {
     let asked = 0;
     const { service } = testService({ approvals: { request: async () => (asked++, Promise.reject(new Error('no'))) }, facilitator: stub.facilitator });
     await expect(service.opening.requestSession(A, { ...params, scheme: 'nope' })).rejects.toMatchObject({ code: 4200, reason: 'unsupported_scheme' });
-    await expect(service.opening.requestSession(A, { ...params, network: 'stellar:testnet', asset: 'CBIELTK6YBZJU5UP2WWQEUCYKLPU6AUNZ2BQ4WWFEIE3USCIHMXQDAMA' })).rejects.toMatchObject({ code: 4200, reason: 'unsupported_network' });
     await expect(service.opening.requestSession(A, { ...params, network: 'eip155:0' })).rejects.toMatchObject({ code: 4200, reason: 'unsupported_network' });
+    expect(asked).toBe(0);
+    expect(stub.calls).toHaveLength(0);
+  });
+
+  it('Stellar terms the chain cannot carry are refused with their reason, before any window or request', async () => {
+    const stub = stubFacilitator();
+    let asked = 0;
+    const { service } = testService({ approvals: { request: async () => (asked++, Promise.reject(new Error('no'))) }, facilitator: stub.facilitator, tokenInfo: async () => ({ symbol: 'USDC', decimals: 7, verified: true }) });
+    const stellar = { ...params, network: 'stellar:testnet', asset: 'CBIELTK6YBZJU5UP2WWQEUCYKLPU6AUNZ2BQ4WWFEIE3USCIHMXQDAMA', recipient: 'GBBD47IF6LWK7P7MDEVSCWR7DPUWV3NY3DTQEVFL4NAT4AQH3ZLLFLA5' };
+    // A muxed M… account (its ed25519 key with a 64-bit id) as the recipient.
+    const muxed = 'MBBD47IF6LWK7P7MDEVSCWR7DPUWV3NY3DTQEVFL4NAT4AQH3ZLLEAAAAAAAAAAAAAN3C';
+    await expect(service.opening.requestSession(A, { ...stellar, recipient: muxed })).rejects.toMatchObject({ code: -32602, reason: 'invalid_params', message: expect.stringMatching(/muxed accounts \(M…\) are not supported/) });
+    await expect(service.opening.requestSession(A, { ...stellar, recipient: stellar.recipient.toLowerCase() })).rejects.toMatchObject({ reason: 'invalid_params', message: expect.stringMatching(/upper case/) });
+    await expect(service.opening.requestSession(A, { ...stellar, asset: stellar.recipient })).rejects.toMatchObject({ reason: 'invalid_params' });
+    // Beyond i128 (2^127 - 1 base units of a 7-decimal token).
+    await expect(service.opening.requestSession(A, { ...stellar, cap: '17014118346046923173168730371588.4105728' })).rejects.toMatchObject({ reason: 'invalid_params', message: expect.stringMatching(/larger than this token can hold/) });
     expect(asked).toBe(0);
     expect(stub.calls).toHaveLength(0);
   });

@@ -57,11 +57,18 @@ describe('paying: decisions, reservations and reports', () => {
     const ok = await service.paying.pay(A, pay());
     if (!ok.pay) throw new Error('expected to pay');
     await service.paying.report(A, { attemptId: ok.attemptId, sent: true, status: 402, paymentResponse: null, paymentRequired: header({ ...paymentRequiredObject(), error: 'per_call_limit_exceeded' }) });
+    // A v1 server says why in the 402 body's `error`, with no PAYMENT-REQUIRED header.
+    const v1 = await service.paying.pay(A, pay());
+    if (!v1.pay) throw new Error('expected to pay');
+    const { amount, ...rest } = sessionAccept();
+    const v1Body = JSON.stringify({ x402Version: 1, error: 'invalid_exact_evm_transaction_simulation_failed', accepts: [{ ...rest, maxAmountRequired: amount, resource: 'http://api.test/x', description: '', mimeType: 'application/json' }] });
+    await service.paying.report(A, { attemptId: v1.attemptId, sent: true, status: 402, paymentResponse: null, paymentRequired: null, body: v1Body });
     const events = await db.events.orderBy('id').toArray();
     expect(events.map((e) => [e.kind, e.reason])).toEqual([
       ['payment_declined', 'invalid_base64'],
       ['payment_declined', 'recipient_mismatch'],
       ['payment_refused', 'per_call_limit_exceeded'],
+      ['payment_refused', 'invalid_exact_evm_transaction_simulation_failed'],
     ]);
     expect(events[1]).toMatchObject({ origin: A.origin, url: 'http://api.test/x', method: 'GET' });
   });

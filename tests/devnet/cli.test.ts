@@ -79,7 +79,7 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: () => stri
 
 describe('npm run devnet', () => {
   it('comes up in under 30 s, prints every URL and key, answers GET /supported, and stops on Ctrl-C', async () => {
-    const [chain, facilitator, api, dapp, exact, upto] = await freePorts(6);
+    const [chain, facilitator, api, dapp, exact, upto, stellarRpc, stellarFacilitator] = await freePorts(8);
     const started = Date.now();
     const run = runDevnet([
       '--chain-port', String(chain),
@@ -88,6 +88,8 @@ describe('npm run devnet', () => {
       '--dapp-port', String(dapp),
       '--exact-facilitator-port', String(exact),
       '--upto-facilitator-port', String(upto),
+      '--stellar-rpc-port', String(stellarRpc),
+      '--stellar-facilitator-port', String(stellarFacilitator),
       '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')),
       '--quiet',
     ]);
@@ -109,13 +111,18 @@ describe('npm run devnet', () => {
     expect((await fetch(`http://127.0.0.1:${api}/api/upto/slot`)).status).toBe(402);
     expect(await (await fetch(`http://127.0.0.1:${exact}/supported`)).json()).toMatchObject({ kinds: [{ scheme: 'exact' }, { scheme: 'exact' }] });
     expect(await (await fetch(`http://127.0.0.1:${upto}/supported`)).json()).toMatchObject({ kinds: [{ scheme: 'upto' }] });
+    // The Stellar half: its RPC stand-in, its facilitator and the paid API's Stellar routes.
+    expect(out).toContain(`soroban rpc  http://127.0.0.1:${stellarRpc}`);
+    expect(out).toMatch(/funded payer G[A-Z2-7]{55}\s+secret S[A-Z2-7]{55}/);
+    expect(await (await fetch(`http://127.0.0.1:${stellarFacilitator}/supported`)).json()).toMatchObject({ kinds: [{ x402Version: 2, scheme: 'session', network: 'stellar:local' }, { x402Version: 1 }] });
+    expect((await fetch(`http://127.0.0.1:${api}/api/stellar/slot`)).status).toBe(402);
 
     process.kill(-run.child.pid!, 'SIGINT');
     expect(await run.exited).toEqual({ code: null, signal: 'SIGINT' }); // npm re-raises Ctrl-C (see top)
     expect(run.out()).toContain('devnet: stopped');
     expect(run.err()).not.toMatch(/devnet: error/);
     // Everything is released: the same ports can be bound again.
-    const again = await freePortsAre([chain!, facilitator!, api!, dapp!, exact!, upto!]);
+    const again = await freePortsAre([chain!, facilitator!, api!, dapp!, exact!, upto!, stellarRpc!, stellarFacilitator!]);
     expect(again).toBe(true);
   });
 
@@ -133,6 +140,9 @@ describe('npm run devnet', () => {
         '--dapp-port', String(dapp),
         '--exact-facilitator-port', String(exact),
         '--upto-facilitator-port', String(upto),
+        // What this measures is the EVM half failing fast; the Stellar half's start (loading
+        // stellar-sdk) adds seconds on a loaded machine and is covered by the first test.
+        '--no-stellar',
         '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')),
       ]);
       const { code } = await run.exited;
@@ -149,7 +159,7 @@ describe('npm run devnet', () => {
 
   it('the devnet process itself exits 0 on SIGINT (Ctrl-C) and on SIGTERM', async () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      const run = runDevnet(['--chain-port', '0', '--facilitator-port', '0', '--api-port', '0', '--dapp-port', '0', '--exact-facilitator-port', '0', '--upto-facilitator-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')), '--quiet'], 'node');
+      const run = runDevnet(['--chain-port', '0', '--facilitator-port', '0', '--api-port', '0', '--dapp-port', '0', '--exact-facilitator-port', '0', '--upto-facilitator-port', '0', '--stellar-rpc-port', '0', '--stellar-facilitator-port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'x402-cli-')), '--quiet'], 'node');
       await waitFor(() => run.out().includes('Ctrl-C stops everything.'), 30_000, () => run.out() + run.err());
       process.kill(-run.child.pid!, signal);
       expect(await run.exited).toEqual({ code: 0, signal: null });

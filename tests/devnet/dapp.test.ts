@@ -33,6 +33,10 @@ describe('demo dapp', () => {
       paths: { chat: '/api/chat', cheap: '/api/slot', v1: '/api/v1/fortune', nocors: '/api/nocors/slot', hidden: '/api/hidden/slot' },
       prices: { chat: '100000', cheap: '10000', v1: '50000', nocors: '10000' },
       session: { cap: '1.00', expiresIn: 3600 },
+      schemes: {
+        upto: { path: '/api/upto/slot', price: '10000', cap: '100000' },
+        exact: { path: '/api/exact/slot', v1Path: '/api/exact/v1/fortune', price: '10000', v1Price: '50000' },
+      },
     });
   });
 
@@ -55,6 +59,11 @@ describe('demo dapp', () => {
       'install-hint',
       'status',
       'chain-picker',
+      'upto-pull',
+      'upto-result',
+      'exact-pull',
+      'exact-fortune',
+      'exact-result',
     ]) {
       expect(html).toContain(`data-testid="${id}"`);
     }

@@ -147,7 +147,8 @@ describe('upto route', () => {
           asset: stack.token.address,
           payTo: stack.api.recipient,
           maxTimeoutSeconds: 300,
-          extra: { name: 'USD Coin (devnet)', version: '2', maxAmountRequired: '100000' },
+          // The stack's route also names its facilitator (advertiseFacilitator): daydreams' own 402 does not.
+          extra: { name: 'USD Coin (devnet)', version: '2', maxAmountRequired: '100000', facilitatorUrl: stack.upto.facilitatorUrl },
         },
       ],
     });

@@ -26,7 +26,7 @@ const ui = {
 const SYMBOLS = ['🍒', '🍋', '🔔', '⭐', '7️⃣', '💎'];
 
 let config = null;
-// The chain the demo pays on (`?chain=solana`): its network, token, recipient, facilitator, paths.
+// The chain the demo pays on (`?chain=stellar`, `?chain=solana`): its network, token, recipient, facilitator, paths.
 let chain = null;
 let wallet = null;
 let session = null;
@@ -243,6 +243,41 @@ async function pullSlot() {
   }
 }
 
+// ---------------------------------------------------------------- upto and exact cards
+
+/** One call to a route that offers only `upto` or only `exact`: the wallet asks as that scheme needs. */
+async function schemeCall(button, result, path, describe) {
+  button.disabled = true;
+  result.textContent = 'Paying…';
+  try {
+    const res = await payingFetch(config.apiUrl + path);
+    if (res.status === 402) result.textContent = `Not paid: ${await paymentProblem(res)}`;
+    else if (!res.ok) result.textContent = `Error ${res.status}`;
+    else result.textContent = describe(await res.json(), res);
+  } catch (err) {
+    result.textContent = `Failed: ${describeError(err)}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function wireSchemeCards() {
+  // The upto and exact routes are EVM ones (the devnet's token): only on the EVM chain.
+  const schemes = chain?.id === 'evm' ? (config.schemes ?? {}) : {};
+  if (schemes.upto) {
+    $('upto-card').hidden = false;
+    $('upto-title').querySelector('small').textContent = `(${formatUnits(schemes.upto.price, config.token.decimals)} a pull, one permit for ${formatUnits(schemes.upto.cap, config.token.decimals)})`;
+    $('upto-pull').addEventListener('click', () =>
+      void schemeCall($('upto-pull'), $('upto-result'), schemes.upto.path, (data, res) => `${(data.reels ?? []).join(' ')}  pull #${data.pull} on permit ${(res.headers.get('x-upto-session-id') ?? '?').slice(0, 10)}…`),
+    );
+  }
+  if (schemes.exact) {
+    $('exact-card').hidden = false;
+    $('exact-pull').addEventListener('click', () => void schemeCall($('exact-pull'), $('exact-result'), schemes.exact.path, (data) => `${(data.reels ?? []).join(' ')}  ${data.win ? 'jackpot!' : 'no luck'}`));
+    $('exact-fortune').addEventListener('click', () => void schemeCall($('exact-fortune'), $('exact-result'), schemes.exact.v1Path, (data) => `🥠 ${data.fortune}`));
+  }
+}
+
 // ---------------------------------------------------------------- extension wiring
 
 function onPayment() {
@@ -273,6 +308,7 @@ function attachWallet() {
 /** The chains this devnet serves: EVM always, the others when their half runs (config.solana, …). */
 function chainsOf(cfg) {
   const list = [{ id: 'evm', label: `EVM (${cfg.network})`, network: cfg.network, token: cfg.token, recipient: cfg.recipient, facilitatorUrl: cfg.facilitatorUrl, apiUrl: cfg.apiUrl, paths: cfg.paths, session: cfg.session }];
+  if (cfg.stellar) list.push({ id: 'stellar', label: `Stellar (${cfg.stellar.network})`, ...cfg.stellar, apiUrl: cfg.apiUrl, session: cfg.session });
   if (cfg.solana) list.push({ id: 'solana', label: `Solana (${cfg.solana.network})`, ...cfg.solana, apiUrl: cfg.apiUrl, session: cfg.session });
   return list;
 }
@@ -299,6 +335,7 @@ async function main() {
   ui.end.addEventListener('click', () => void endSession());
   ui.chatForm.addEventListener('submit', (e) => void sendChat(e));
   ui.pull.addEventListener('click', () => void pullSlot());
+  wireSchemeCards();
   clearInterval(expiryTimer);
   expiryTimer = setInterval(renderSession, 30_000);
 

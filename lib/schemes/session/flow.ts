@@ -70,10 +70,14 @@ export function sessionOn(rules: SessionChainRules): SchemeOnChain {
         throw new WalletError(RpcCode.Unauthorized, 'spender_mismatch', 'The 402 names a different spender than its facilitator; refusing to approve.');
       }
       const plan: SessionPlan = { sessionsEndpoint, facilitatorNetwork: discovered.facilitatorNetwork };
+      // For the window only (which ledger an expiry maps to): a chain that cannot be read now is
+      // the wallet step's problem, with its own message, not a reason to refuse the proposal.
+      const expiryOnChain = rules.expiryOnChain ? await rules.expiryOnChain(ctx, input.network).catch(() => undefined) : undefined;
       return {
         spender,
         facilitatorUrl: facilitator.client.baseUrl,
         summary: 'Your wallet approves the facilitator to pull up to the cap; each call is then paid from it without asking, until the cap or the expiry.',
+        ...(expiryOnChain ? { expiryOnChain } : {}),
         state: { ...plan },
       };
     },
@@ -88,14 +92,16 @@ export function sessionOn(rules: SessionChainRules): SchemeOnChain {
         spender: proposal.spender,
         cap: decision.cap,
         approveAmount: decision.approveAmount,
+        ...(decision.approveUntil !== undefined ? { approveUntil: decision.approveUntil } : {}),
         expiresIn: decision.expiresIn,
       };
       ctx.progress('wallet');
-      const wallet = await ctx.wallet(await rules.walletRequest(ctx, terms));
+      const request = await rules.walletRequest(ctx, terms);
+      const wallet = await ctx.wallet(request);
       ctx.progress('registering');
       const openedAt = Math.floor(ctx.now() / 1000);
-      const body = rules.registrationBody(terms, wallet, openedAt);
-      const expiresAt = rules.expiresAt(body, terms, openedAt);
+      const body = rules.registrationBody(terms, wallet, openedAt, request);
+      const expiresAt = rules.expiresAt(body, terms, openedAt, request);
       const facilitator = facilitatorFor(ctx, proposal.facilitatorUrl);
       let lastError: unknown = null;
       for (const delay of [0, ...(ctx.retryDelaysMs ?? REGISTRATION_RETRY_DELAYS_MS)]) {

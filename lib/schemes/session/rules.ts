@@ -1,5 +1,5 @@
 import type { NetworkInfo, WalletRequest, WalletResult } from '../../chains/types';
-import type { SchemeContext } from '../types';
+import type { ExpiryOnChain, SchemeContext } from '../types';
 import type { PaymentOption } from '../../x402/codec';
 import type { SessionGrant } from './grant';
 
@@ -14,6 +14,8 @@ export interface SessionTerms {
   cap: bigint;
   /** What the wallet approves: the cap plus what other open sessions on this spender still need. */
   approveAmount: bigint;
+  /** Unix seconds: the latest end of those other sessions, for approvals that expire on chain. */
+  approveUntil?: number;
   /** Seconds the person approved. */
   expiresIn: number;
 }
@@ -23,12 +25,20 @@ export interface SessionTerms {
  * step, the registration body, and the payment payload.
  */
 export interface SessionChainRules {
+  /**
+   * Where the approval's end sits on chain, for families whose approvals expire by height (read
+   * before the person decides, so the window can say which ledger an expiry maps to).
+   */
+  expiryOnChain?(ctx: SchemeContext, network: NetworkInfo): Promise<ExpiryOnChain>;
   /** The wallet step; it may read the chain first (e.g. Stellar's latest ledger for the expiry). */
   walletRequest(ctx: SchemeContext, terms: SessionTerms): Promise<WalletRequest>;
-  /** `POST /sessions` body once the wallet step landed; `openedAt` is unix seconds. */
-  registrationBody(terms: SessionTerms, wallet: WalletResult, openedAt: number): Record<string, unknown>;
+  /**
+   * `POST /sessions` body once the wallet step landed; `openedAt` is unix seconds; `request` is what
+   * `walletRequest` built (the flow always hands it back; Stellar's ledgers are in it).
+   */
+  registrationBody(terms: SessionTerms, wallet: WalletResult, openedAt: number, request?: WalletRequest): Record<string, unknown>;
   /** The session's end as unix seconds, from what was registered. */
-  expiresAt(body: Record<string, unknown>, terms: SessionTerms, openedAt: number): number;
+  expiresAt(body: Record<string, unknown>, terms: SessionTerms, openedAt: number, request?: WalletRequest): number;
   payload(grant: SessionGrant, option: PaymentOption): Record<string, unknown>;
   /**
    * Set when the facilitator itself submits the approve at registration (Solana: the wallet only
@@ -44,3 +54,4 @@ export interface SessionChainRules {
    */
   topUpBody?(wallet: WalletResult, change: { cap: bigint; expiresAt: number }): Record<string, unknown>;
 }
+

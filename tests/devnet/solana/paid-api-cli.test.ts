@@ -108,12 +108,14 @@ describe('npm run devnet -- --solana', () => {
     return ports;
   }
 
+  // Every port is free or 0 and the Stellar half is off: fixed default ports collide with other
+  // stacks on a shared machine, and this test is about the Solana half.
   it('prints the Solana half, serves it, and stops on SIGINT', async () => {
     const [chain, fac, api, dapp, solRpc, solFac] = await freePorts(6);
     // One process (node --import tsx): the tsx CLI wrapper may kill a child slow to acknowledge a signal.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'devnet/cli.ts', '--solana', '--quiet', '--chain-port', String(chain), '--facilitator-port', String(fac), '--api-port', String(api), '--dapp-port', String(dapp), '--solana-rpc-port', String(solRpc), '--solana-facilitator-port', String(solFac), '--data-dir', mkdtempSync(join(tmpdir(), 'x402-solana-cli-'))],
+      ['--import', 'tsx', 'devnet/cli.ts', '--solana', '--quiet', '--chain-port', String(chain), '--facilitator-port', String(fac), '--api-port', String(api), '--dapp-port', String(dapp), '--solana-rpc-port', String(solRpc), '--solana-facilitator-port', String(solFac), '--exact-facilitator-port', '0', '--upto-facilitator-port', '0', '--no-stellar', '--data-dir', mkdtempSync(join(tmpdir(), 'x402-solana-cli-'))],
       { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
     );
     children.push(child);

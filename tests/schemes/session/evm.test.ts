@@ -33,7 +33,7 @@ describe('session on EVM, on the local chain', () => {
     expect(await evmChain.readAllowance(stack.chain.rpcUrl, stack.token.address, user.address, stack.facilitator.address)).toBe(1_234_567n);
 
     // The body the scheme builds is one the real facilitator accepts.
-    const body = evmSessionRules.registrationBody(terms, { user: user.address, txHash: hash }, Math.floor(Date.now() / 1000));
+    const body = evmSessionRules.registrationBody(terms, { user: user.address, txHash: hash }, Math.floor(Date.now() / 1000), req as never);
     const res = await fetch(`${stack.facilitator.url}/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ cap: '1234567', spent: '0' });
