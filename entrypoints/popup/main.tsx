@@ -89,12 +89,14 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
       failed(e);
     }
   };
-  // What an ended session left on chain is read once per popup: an allowance left over is offered for revoke.
+  // What an ended session left on chain is read once per popup and per ending (a top-up can bring
+  // one back and it ends again, with other figures): an allowance left over is offered for revoke.
   const [checked] = useState(() => new Set<string>());
   useEffect(() => {
     for (const s of sessions?.ended ?? []) {
-      if (checked.has(s.id)) continue;
-      checked.add(s.id);
+      const key = `${s.id}:${s.status}:${s.cap}:${s.spent}`;
+      if (checked.has(key)) continue;
+      checked.add(key);
       void uiCall('session.check', { id: s.id }).catch(() => undefined);
     }
   }, [sessions, checked]);
