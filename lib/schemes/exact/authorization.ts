@@ -16,18 +16,9 @@
 import { bytesToHex, getAddress, isAddress, isHex } from 'viem';
 import { parseAtomicAmount } from '../../x402/amount';
 import { evmChainIdOf } from '../../chains/evm/chain-id';
+import { TRANSFER_WITH_AUTHORIZATION_TYPES } from '../../chains/evm/typed-data';
 import { ExactRefusedError } from './errors';
 
-export const TRANSFER_WITH_AUTHORIZATION_TYPES = {
-  TransferWithAuthorization: [
-    { name: 'from', type: 'address' },
-    { name: 'to', type: 'address' },
-    { name: 'value', type: 'uint256' },
-    { name: 'validAfter', type: 'uint256' },
-    { name: 'validBefore', type: 'uint256' },
-    { name: 'nonce', type: 'bytes32' },
-  ],
-} as const;
 
 /** Integers as decimal strings, addresses checksummed, nonce 0x + 64 hex: the wire form. */
 export interface TransferAuthorization {

@@ -18,6 +18,7 @@
 import { encodeFunctionData, getAddress, isAddress, isHex, parseAbi, type Hex } from 'viem';
 import { parseAtomicAmount } from '../../x402/amount';
 import { caip2ChainId } from '../../chains/evm/chain-id';
+import { PERMIT_TYPES } from '../../chains/evm/typed-data';
 import { UptoRefusedError } from './errors';
 import { uptoFlavor } from './flavor';
 
@@ -26,15 +27,6 @@ export { uptoSessionId } from './session-id';
 export { parseUptoLimitSignal, type UptoLimitAction, type UptoLimitError, type UptoLimitSignal } from './limit-signal';
 export { UptoRefusedError, type UptoRefusalReason } from './errors';
 
-export const PERMIT_TYPES = {
-  Permit: [
-    { name: 'owner', type: 'address' },
-    { name: 'spender', type: 'address' },
-    { name: 'value', type: 'uint256' },
-    { name: 'nonce', type: 'uint256' },
-    { name: 'deadline', type: 'uint256' },
-  ],
-} as const;
 
 /** The token calls around a permit: read the nonce to sign, read what is left, revoke it. */
 export const ERC2612_ABI = parseAbi([
