@@ -1,19 +1,18 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useLive, useNow } from '../../components/hooks';
-import { PaymentsView } from '../../components/PaymentsView';
 import { PopupView } from '../../components/PopupView';
 import { uiCall } from '../../components/rpc';
-import { SitesView } from '../../components/SitesView';
 import { Tabs } from '../../components/Tabs';
 import '../../components/styles.css';
 import { localDateTime, tokenAmount } from '../../lib/format';
-import { paymentsCsv } from '../../lib/sessions/csv';
 import { WalletDb } from '../../lib/sessions/db';
-import { allPayments, paymentsCount, paymentsPage, siteOrigins, type PaymentFilter, type PaymentsPage } from '../../lib/sessions/history';
+import type { PaymentFilter, PaymentsPage } from '../../lib/sessions/history';
 import { sessionsPage, type SessionsPage } from '../../lib/sessions/queries';
-import { sitesSummary, type SiteSummary } from '../../lib/sessions/sites';
+import type { SiteSummary } from '../../lib/sessions/sites';
 import type { PaymentRecord, WalletEvent } from '../../lib/sessions/types';
+
+type Views = typeof import('./views');
 
 // For the benchmark: when our code starts (before it: page load and parsing React and Dexie).
 performance.mark('x402:popup-start');
@@ -59,13 +58,18 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
   }, [sessions]);
   const declined = useLive<WalletEvent[]>(async () => db.events.orderBy('id').reverse().limit(20).toArray(), [], []);
   const [view, setView] = useState<View>('sessions');
+  // The other views' code, fetched once the first paint is done (null until then).
+  const [views, setViews] = useState<Views | null>(null);
+  useEffect(() => {
+    void import('./views').then(setViews, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, []);
   const [filter, setFilter] = useState<PaymentFilter>({});
   const [paymentsLimit, setPaymentsLimit] = useState(PAYMENTS_PAGE);
   const [exporting, setExporting] = useState<string | null>(null);
-  const payments = useLive<PaymentsPage | null>(async () => (view === 'payments' ? paymentsPage(db, filter, null, paymentsLimit) : null), [view, filter, paymentsLimit], null);
-  const paymentsTotal = useLive<number | null>(async () => (view === 'payments' ? paymentsCount(db, filter) : null), [view, filter], null);
-  const origins = useLive<string[]>(async () => (view === 'payments' ? siteOrigins(db) : []), [view], []);
-  const sites = useLive<SiteSummary[] | null>(async () => (view === 'sites' ? sitesSummary(db, Date.now()) : null), [view], null);
+  const payments = useLive<PaymentsPage | null>(async () => (views && view === 'payments' ? views.paymentsPage(db, filter, null, paymentsLimit) : null), [views, view, filter, paymentsLimit], null);
+  const paymentsTotal = useLive<number | null>(async () => (views && view === 'payments' ? views.paymentsCount(db, filter) : null), [views, view, filter], null);
+  const origins = useLive<string[]>(async () => (views && view === 'payments' ? views.siteOrigins(db) : []), [views, view], []);
+  const sites = useLive<SiteSummary[] | null>(async () => (views && view === 'sites' ? views.sitesSummary(db, Date.now()) : null), [views, view], null);
   // For the benchmark: from opening the payments view to its first page (and count) on screen.
   useEffect(() => {
     if (view !== 'payments') return;
@@ -78,6 +82,8 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
   }, [view, payments, paymentsTotal]);
   const failed = (e: unknown) => (setNotice(null), setError(e instanceof Error ? e.message : String(e)));
   const exportCsv = async () => {
+    if (!views) return;
+    const { allPayments, paymentsCsv } = views;
     setExporting('Reading the payments…');
     try {
       const rows = await allPayments(db, filter, (n) => setExporting(`Reading the payments… ${n}`));
@@ -102,8 +108,8 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
   }, [sessions, checked]);
   const history = useLive<PaymentRecord[] | null>(
     // The latest 50, through the [sessionId+createdAt] index (v5): a session with many payments is not loaded whole.
-    async () => (historyFor ? (await paymentsPage(db, { sessionId: historyFor }, null, 50)).rows.map((r) => r.payment) : null),
-    [historyFor],
+    async () => (views && historyFor ? (await views.paymentsPage(db, { sessionId: historyFor }, null, 50)).rows.map((r) => r.payment) : null),
+    [views, historyFor],
     null,
   );
   return (
@@ -114,9 +120,10 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
       </header>
       <Tabs<View> label="Wallet views" tabs={VIEWS} selected={view} onSelect={setView} idPrefix="popup" />
       {view !== 'sessions' && error && <p className="error" role="alert">{error}</p>}
-      {view === 'payments' && (
+      {view !== 'sessions' && !views && <p className="muted">Loading…</p>}
+      {view === 'payments' && views && (
         <div role="tabpanel" id="popup-panel-payments" aria-labelledby="popup-tab-payments">
-          <PaymentsView
+          <views.PaymentsView
             sites={origins}
             filter={filter}
             onFilter={(f) => (setFilter(f), setPaymentsLimit(PAYMENTS_PAGE), setExporting(null))}
@@ -129,9 +136,9 @@ function App({ firstPage }: { firstPage: SessionsPage | null }) {
           />
         </div>
       )}
-      {view === 'sites' && (
+      {view === 'sites' && views && (
         <div role="tabpanel" id="popup-panel-sites" aria-labelledby="popup-tab-sites">
-          <SitesView sites={sites} onSet={async (origin, patch) => void (await uiCall('site.set', { origin, ...patch }))} />
+          <views.SitesView sites={sites} onSet={async (origin, patch) => void (await uiCall('site.set', { origin, ...patch }))} />
         </div>
       )}
       {view === 'sessions' && (
