@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { download } from './download';
 import type { Settings } from '../lib/settings';
 import { defaultRpcs, networkLabel, networksWithDefaultRpc } from '../lib/chains/networks';
 
@@ -28,18 +29,6 @@ export interface OptionsViewProps {
 
 const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
-/** Hand a JSON file to the browser's downloads. */
-function download(name: string, data: unknown): void {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
 /** The person's settings: what the wallet may do without asking, and where it reads chains. */
 export function OptionsView({ settings: saved, onSave, about, onExport, onClear }: OptionsViewProps) {
   // Shown at once; saved in the background (a failed save puts the stored value back).
@@ -60,7 +49,7 @@ export function OptionsView({ settings: saved, onSave, about, onExport, onClear 
     setDataStatus(null);
     try {
       const data = await onExport();
-      download(`x402-session-wallet-export-${new Date().toISOString().slice(0, 10)}.json`, data);
+      download(`x402-session-wallet-export-${new Date().toISOString().slice(0, 10)}.json`, JSON.stringify(data, null, 2), 'application/json');
       setDataStatus(`Exported ${count(data.sessions.length, 'session')}, ${count(data.payments.length, 'payment')} and ${count(data.events.length, 'event')}. Session ids the facilitators issued (bearer secrets) are not in the file.`);
     } catch (e) {
       setDataStatus(e instanceof Error ? e.message : String(e));

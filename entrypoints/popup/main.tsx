@@ -4,6 +4,7 @@ import { useLive, useNow } from '../../components/hooks';
 import { PopupView } from '../../components/PopupView';
 import { uiCall } from '../../components/rpc';
 import { Tabs } from '../../components/Tabs';
+import { download } from '../../components/download';
 import '../../components/styles.css';
 import { localDateTime, tokenAmount } from '../../lib/format';
 import { WalletDb } from '../../lib/sessions/db';
@@ -34,18 +35,6 @@ const VIEWS = [
   { id: 'sites', label: 'Sites' },
 ] as const satisfies readonly { id: View; label: string }[];
 const PAYMENTS_PAGE = 50;
-
-/** Hand a text file to the browser's downloads. */
-function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 function App({ firstPage }: { firstPage: SessionsPage | null }) {
   const now = useNow();
