@@ -10,6 +10,9 @@ import type { WalletRequest, WalletResult } from '../types';
  * signature must recover to the reported account over exactly the data that was asked.
  */
 
+/** Stands in for the wallet's account while a request is drafted: only the wallet names it, and the signer chunk fills it in. */
+export const DRAFT_ACCOUNT = '0x0000000000000000000000000000000000000000';
+
 export const PERMIT_TYPES = {
   Permit: [
     { name: 'owner', type: 'address' },

@@ -1,8 +1,9 @@
 import { RpcCode, WalletError } from '../../errors';
-import { tokenDomainStatus, type EvmTransferAuthorizationRequest, type TokenDomain } from '../../chains/evm/typed-data';
+import { DRAFT_ACCOUNT, tokenDomainStatus, type EvmTransferAuthorizationRequest, type TokenDomain } from '../../chains/evm/typed-data';
 import type { WalletReason } from '../../messaging/reasons';
 import type { SessionRecord } from '../../sessions/types';
 import type { PaymentOption } from '../../x402/codec';
+import { refusalError } from '../refusal';
 import type { Opened, Proposal, RemoteView, SchemeContext, SchemeOnChain } from '../types';
 import { buildExactAuthorization, exactPayload, exactTermsOf, validateExactAuthorization, VALID_BEFORE_MARGIN_SECONDS, type ExactTerms } from './authorization';
 import { ExactRefusedError, type ExactRefusalReason } from './errors';
@@ -26,7 +27,6 @@ interface ExactGrant {
 
 /** The longest an authorization is good for, whatever the 402 allows. */
 const MAX_VALIDITY_S = 600;
-const ZERO = '0x0000000000000000000000000000000000000000';
 
 const REASON_OF: Partial<Record<ExactRefusalReason, WalletReason>> = {
   permit2_unsupported: 'permit2_unsupported',
@@ -39,11 +39,7 @@ const REASON_OF: Partial<Record<ExactRefusalReason, WalletReason>> = {
   recipient_mismatch: 'recipient_mismatch',
 };
 
-function refused(e: unknown): WalletError {
-  if (e instanceof WalletError) return e;
-  if (e instanceof ExactRefusedError) return new WalletError(RpcCode.Unsupported, REASON_OF[e.reason] ?? 'invalid_schema', `exact: ${e.message}.`);
-  return new WalletError(RpcCode.Internal, 'internal_error', 'The exact payment could not be prepared.');
-}
+const refused = (e: unknown): WalletError => refusalError(e, 'exact', ExactRefusedError, REASON_OF);
 
 /** The terms of an entry, or the refusal the page should hear. */
 function termsOf(option: PaymentOption): ExactTerms {
@@ -125,7 +121,7 @@ export const exactOnEvm: SchemeOnChain = {
       }
     };
     // `from` is the wallet's account, which only the wallet names: everything else is fixed here.
-    const draft = ask(ZERO);
+    const draft = ask(DRAFT_ACCOUNT);
     const a = draft.authorization;
     const request: EvmTransferAuthorizationRequest = {
       kind: 'eip3009-authorization',

@@ -1,9 +1,10 @@
 import { RpcCode, WalletError } from '../../errors';
-import { tokenDomainStatus, type EvmPermitRequest } from '../../chains/evm/typed-data';
+import { DRAFT_ACCOUNT, tokenDomainStatus, type EvmPermitRequest } from '../../chains/evm/typed-data';
 import { normalizeBaseUrl, parseFacilitatorUrl } from '../../facilitator/url';
 import type { WalletReason } from '../../messaging/reasons';
 import { parseUntrustedJson } from '../../x402/json';
 import type { PaymentOption } from '../../x402/codec';
+import { refusalError } from '../refusal';
 import type { Opened, PaidVerdict, Proposal, RemoteView, SchemeContext, SchemeOnChain } from '../types';
 import { readUptoGrant, type UptoGrant } from './grant';
 import { buildUptoPermit, daydreamsUptoTerms, parseUptoLimitSignal, uptoPayload, uptoSessionId, uptoSpenderFromSupported, UptoRefusedError, type DaydreamsUptoTerms, type UptoRefusalReason } from './permit';
@@ -25,7 +26,6 @@ import { buildUptoPermit, daydreamsUptoTerms, parseUptoLimitSignal, uptoPayload,
  */
 
 const SCHEME = 'upto';
-const ZERO = '0x0000000000000000000000000000000000000000';
 /** How long to wait before sending a call again that met `settling_in_progress`. */
 export const SETTLING_RETRY_MS = 1500;
 
@@ -40,11 +40,7 @@ const REASON_OF: Partial<Record<UptoRefusalReason, WalletReason>> = {
   no_spender: 'facilitator_bad_response',
 };
 
-function refused(e: unknown): WalletError {
-  if (e instanceof WalletError) return e;
-  if (e instanceof UptoRefusedError) return new WalletError(RpcCode.Unsupported, REASON_OF[e.reason] ?? 'invalid_schema', `upto: ${e.message}.`);
-  return new WalletError(RpcCode.Internal, 'internal_error', 'The upto payment could not be prepared.');
-}
+const refused = (e: unknown): WalletError => refusalError(e, 'upto', UptoRefusedError, REASON_OF);
 
 function termsOf(option: PaymentOption): DaydreamsUptoTerms {
   try {
@@ -152,7 +148,7 @@ export const uptoOnEvm: SchemeOnChain = {
       }
     };
     // Everything but the owner and its nonce is fixed (and checked) before the wallet is asked.
-    const draft = build(ZERO, 0n);
+    const draft = build(DRAFT_ACCOUNT, 0n);
     const request: EvmPermitRequest = {
       kind: 'erc2612-permit',
       network: input.network.id,
