@@ -145,12 +145,14 @@ export class WalletService {
       allowPrivateFacilitators: deps.allowPrivateFacilitators,
       siteRule: (origin) => this.sites.get(origin),
     });
+    // Changing an allowance asks the wallet in a tab of the session's site; without one, it cannot.
+    const walletTab = deps.walletTab ?? (async () => Promise.reject(new WalletError(RpcCode.Internal, 'internal_error', 'No tab to ask the wallet in.')));
     this.allowances = new Allowances({
       db: deps.db,
       ledger: this.ledger,
       now,
       contexts,
-      walletTab: deps.walletTab ?? (async () => Promise.reject(new WalletError(RpcCode.Internal, 'internal_error', 'No tab to ask the wallet in.'))),
+      walletTab,
       notify,
       log: deps.log,
     });
@@ -159,7 +161,7 @@ export class WalletService {
       ledger: this.ledger,
       now,
       contexts,
-      walletTab: deps.walletTab ?? (async () => Promise.reject(new WalletError(RpcCode.Internal, 'internal_error', 'No tab to ask the wallet in.'))),
+      walletTab,
       othersNeed: (s) => this.allowances.othersNeed(s),
       onChanged: (s) => {
         // A new expiry (alarms) and a new allowance (what the chain says now).
