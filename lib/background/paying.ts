@@ -299,9 +299,13 @@ export class Paying {
     const settle = decodePaymentResponse(p.paymentResponse);
     const paidFor = this.inFlight.get(payment.id);
     this.inFlight.delete(payment.id);
-    const current = await this.deps.db.sessions.get(payment.sessionId);
     // A scheme whose answers do not follow the standard rule reads them itself (daydreams `upto`:
-    // success is `x-upto-session-id`, refusals are JSON bodies without PAYMENT-REQUIRED).
+    // success is `x-upto-session-id`, refusals are JSON bodies without PAYMENT-REQUIRED). The
+    // session is read for that only when the scheme does, or is not known from the attempt (after a
+    // worker restart): a settled call of any other scheme reads nothing more on this path.
+    const known = paidFor ? payableOption(paidFor.option) : null;
+    const read = () => this.deps.db.sessions.get(payment.sessionId);
+    let current = !known || known.impl.classify ? await read() : undefined;
     const verdict = current
       ? schemeOn(current.scheme, current.family)?.impl.classify?.(current, { status: p.status, paymentResponse: p.paymentResponse ?? null, paymentRequired: p.paymentRequired ?? null, body: p.body ?? null, uptoSessionId: p.uptoSessionId ?? null })
       : undefined;
@@ -344,6 +348,7 @@ export class Paying {
       if (again.ok && again.value.error) reason = again.value.error;
     }
     if (!SERVER_REASON.test(reason)) reason = 'payment_refused';
+    current ??= await read();
     const statusChange = current ? schemeOn(current.scheme, current.family)?.impl.statusFor(reason) : undefined;
     const done = await ledger.release(payment.id, reason, statusChange);
     if (done) this.deps.notify?.(done.session);
